@@ -1,0 +1,1 @@
+export type { AttemptOutcome, Channel } from './channel';
