@@ -32,10 +32,17 @@ export const CheckRequestedV1 = Type.Object({
 export type CheckRequestedV1 = Static<typeof CheckRequestedV1>;
 
 export const SnapshotStatus = Type.Union(
-  ['ok', 'partial', 'error', 'rate_limited', 'auth_failed', 'blocked'].map((s) => Type.Literal(s)),
+  [
+    Type.Literal('ok'),
+    Type.Literal('partial'),
+    Type.Literal('error'),
+    Type.Literal('rate_limited'),
+    Type.Literal('auth_failed'),
+    Type.Literal('blocked'),
+  ],
   { description: 'Only ok and partial snapshots change slots, and only inside their scope.' },
 );
-export type SnapshotStatus = 'ok' | 'partial' | 'error' | 'rate_limited' | 'auth_failed' | 'blocked';
+export type SnapshotStatus = Static<typeof SnapshotStatus>;
 
 /** One slot as a check saw it. */
 export const ObservedSlotV1 = Type.Object({

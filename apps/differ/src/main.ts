@@ -1,0 +1,4 @@
+import { differService } from '@slotwatch/differ';
+import { runMain } from '@slotwatch/runtime';
+
+runMain([differService], 'differ');

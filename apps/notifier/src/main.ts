@@ -1,0 +1,4 @@
+import { notifierService } from '@slotwatch/notifier';
+import { runMain } from '@slotwatch/runtime';
+
+runMain([notifierService], 'notifier');

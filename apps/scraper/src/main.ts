@@ -1,0 +1,4 @@
+import { scraperService } from '@slotwatch/scraper';
+import { runMain } from '@slotwatch/runtime';
+
+runMain([scraperService], 'scraper');

@@ -1,0 +1,116 @@
+import { settings, type Setting } from './config.schema';
+
+export interface Config {
+  databaseUrl?: string;
+  natsUrl?: string;
+  home: string;
+  natsServerBin?: string;
+  prefix: string;
+  host: string;
+  port: number;
+  publicUrl: string;
+  adminKey?: string;
+  secretKey?: Buffer;
+  webhookAllowPrivate: boolean;
+  contact?: string;
+  migrateOnStart: boolean;
+  schedulerTickMs: number;
+  scraperConcurrency: number;
+  deliveryConcurrency: number;
+  shutdownGraceMs: number;
+  logLevel: string;
+  otlpEndpoint?: string;
+  otelServiceName?: string;
+}
+
+/** Every violation found, reported at once. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`slotwatch cannot start: the configuration has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+type Raw = Record<string, string | undefined>;
+
+function parse(setting: Setting, raw: string, problems: string[]): unknown {
+  const bad = (why: string) => {
+    problems.push(`${setting.env}=${setting.secret ? '***' : JSON.stringify(raw)} ${why}`);
+    return undefined;
+  };
+  switch (setting.kind) {
+    case 'string':
+      return raw;
+    case 'url':
+      try {
+        new URL(raw);
+        return raw;
+      } catch {
+        return bad('is not a URL: write it like postgres://user@host:5432/db or nats://host:4222');
+      }
+    case 'int': {
+      if (!/^-?\d+$/.test(raw)) return bad('is not a whole number');
+      const n = Number(raw);
+      if (setting.min !== undefined && n < setting.min) return bad(`is below the minimum ${setting.min}`);
+      if (setting.max !== undefined && n > setting.max) return bad(`is above the maximum ${setting.max}`);
+      return n;
+    }
+    case 'bool':
+      if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true;
+      if (['false', '0', 'no'].includes(raw.toLowerCase())) return false;
+      return bad('must be true or false');
+    case 'enum':
+      return setting.values?.includes(raw) ? raw : bad(`must be one of ${setting.values?.join(', ')}`);
+    case 'key': {
+      const buf = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+      return buf.length === 32 ? buf : bad('must be 32 bytes, as base64 or 64 hex digits (make one: openssl rand -base64 32)');
+    }
+  }
+}
+
+/** Read and check the environment once. Throws ConfigError listing every problem. */
+export function loadConfig(env: Raw = process.env): Config {
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const setting of settings as readonly Setting[]) {
+    const raw = env[setting.env];
+    const given = raw !== undefined && raw !== '' ? raw : setting.default;
+    values[setting.env] = given === undefined ? undefined : parse(setting, given, problems);
+  }
+  const adminKey = values.SLOTWATCH_ADMIN_KEY as string | undefined;
+  if (adminKey !== undefined && adminKey.length < 24) {
+    problems.push('SLOTWATCH_ADMIN_KEY is shorter than 24 characters: use a long random value (openssl rand -hex 24)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const port = values.PORT as number;
+  return {
+    databaseUrl: values.DATABASE_URL as string | undefined,
+    natsUrl: values.NATS_URL as string | undefined,
+    home: values.SLOTWATCH_HOME as string,
+    natsServerBin: values.NATS_SERVER_BIN as string | undefined,
+    prefix: values.SLOTWATCH_PREFIX as string,
+    host: values.HOST as string,
+    port,
+    publicUrl: ((values.SLOTWATCH_PUBLIC_URL as string | undefined) ?? `http://localhost:${port}`).replace(/\/$/, ''),
+    adminKey,
+    secretKey: values.SLOTWATCH_SECRET_KEY as Buffer | undefined,
+    webhookAllowPrivate: values.SLOTWATCH_WEBHOOK_ALLOW_PRIVATE as boolean,
+    contact: values.SLOTWATCH_CONTACT as string | undefined,
+    migrateOnStart: values.SLOTWATCH_MIGRATE_ON_START as boolean,
+    schedulerTickMs: values.SLOTWATCH_SCHEDULER_TICK_MS as number,
+    scraperConcurrency: values.SLOTWATCH_SCRAPER_CONCURRENCY as number,
+    deliveryConcurrency: values.SLOTWATCH_DELIVERY_CONCURRENCY as number,
+    shutdownGraceMs: values.SHUTDOWN_GRACE_MS as number,
+    logLevel: values.LOG_LEVEL as string,
+    otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT as string | undefined,
+    otelServiceName: values.OTEL_SERVICE_NAME as string | undefined,
+  };
+}
+
+/** The configuration reference as a markdown table (README). */
+export function configMarkdown(): string {
+  const rows = (settings as readonly Setting[]).map(
+    (s) => `| \`${s.env}\` | ${s.default !== undefined ? `\`${s.default}\`` : '—'} | ${s.description} |`,
+  );
+  return ['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,42 @@
+/**
+ * Every environment variable slotwatch reads, in one table. Nothing else reads `process.env`.
+ * The README's configuration reference is this table (`slotwatch config --markdown` prints it).
+ */
+type Kind = 'string' | 'url' | 'int' | 'bool' | 'enum' | 'key';
+
+export interface Setting {
+  env: string;
+  kind: Kind;
+  description: string;
+  default?: string;
+  values?: readonly string[];
+  min?: number;
+  max?: number;
+  /** Shown as `***` and never logged. */
+  secret?: boolean;
+}
+
+export const settings = [
+  { env: 'DATABASE_URL', kind: 'url', description: 'Postgres URL. Unset in one-process mode: an embedded PostgreSQL under SLOTWATCH_HOME. Required for split services.', secret: true },
+  { env: 'NATS_URL', kind: 'url', description: 'NATS server URL (JetStream enabled). Unset in one-process mode: a `nats-server -js` child under SLOTWATCH_HOME. Required for split services.' },
+  { env: 'SLOTWATCH_HOME', kind: 'string', default: './.slotwatch', description: 'Where the embedded PostgreSQL and NATS keep their data, and the generated secret key.' },
+  { env: 'NATS_SERVER_BIN', kind: 'string', description: 'Path of the nats-server binary for the embedded NATS (default: found on PATH or /usr/sbin).' },
+  { env: 'SLOTWATCH_PREFIX', kind: 'string', default: 'slotwatch', description: 'Subject prefix and stream-name prefix; lets several installations share one NATS.' },
+  { env: 'HOST', kind: 'string', default: '0.0.0.0', description: 'Address the HTTP server listens on.' },
+  { env: 'PORT', kind: 'int', default: '8080', min: 0, max: 65535, description: 'HTTP port: the API in the api service or one-process mode; /healthz, /readyz and /metrics in every other service.' },
+  { env: 'SLOTWATCH_PUBLIC_URL', kind: 'url', description: 'Public base URL of the API and status page, used in links (default http://localhost:PORT).' },
+  { env: 'SLOTWATCH_ADMIN_KEY', kind: 'string', description: 'Bootstraps an admin API key with this value at start (stored only as its SHA-256 hash). At least 24 characters.', secret: true },
+  { env: 'SLOTWATCH_SECRET_KEY', kind: 'key', description: '32-byte key (base64 or 64 hex digits) that encrypts secrets at rest (AES-256-GCM). One-process mode generates one under SLOTWATCH_HOME when unset; split services require it.', secret: true },
+  { env: 'SLOTWATCH_WEBHOOK_ALLOW_PRIVATE', kind: 'bool', default: 'false', description: 'Allow webhooks to private and loopback addresses (local use, tests). Link-local and cloud-metadata addresses stay refused.' },
+  { env: 'SLOTWATCH_CONTACT', kind: 'string', description: "Operator contact (email or URL) put in the User-Agent sent upstream, so a provider can reach you instead of blocking you." },
+  { env: 'SLOTWATCH_MIGRATE_ON_START', kind: 'bool', default: 'true', description: 'Apply database migrations at start (under an advisory lock). Set false when a migration job runs them (Helm).' },
+  { env: 'SLOTWATCH_SCHEDULER_TICK_MS', kind: 'int', default: '1000', min: 50, max: 60_000, description: 'How often the scheduler looks for due watches.' },
+  { env: 'SLOTWATCH_SCRAPER_CONCURRENCY', kind: 'int', default: '8', min: 1, max: 256, description: 'Checks one scraper runs at once.' },
+  { env: 'SLOTWATCH_DELIVERY_CONCURRENCY', kind: 'int', default: '64', min: 1, max: 1024, description: 'Deliveries one notifier sends at once.' },
+  { env: 'SHUTDOWN_GRACE_MS', kind: 'int', default: '8000', min: 0, max: 120_000, description: 'On SIGTERM, how long in-flight work may finish before the process exits.' },
+  { env: 'LOG_LEVEL', kind: 'enum', default: 'info', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'pino log level.' },
+  { env: 'OTEL_EXPORTER_OTLP_ENDPOINT', kind: 'url', description: 'OTLP/HTTP endpoint for traces (e.g. http://otel-collector:4318). Unset: no traces are exported.' },
+  { env: 'OTEL_SERVICE_NAME', kind: 'string', description: 'Service name on traces (default: slotwatch-<service>, or slotwatch in one-process mode).' },
+] as const satisfies readonly Setting[];
+
+export type SettingName = (typeof settings)[number]['env'];

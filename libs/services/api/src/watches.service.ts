@@ -1,0 +1,47 @@
+import { Value } from 'typebox/value';
+import type { Db } from '@slotwatch/db';
+import { findProvider, providers } from '@slotwatch/providers';
+import { badField } from './problem';
+import { insertWatch, type WatchView } from './watches.repository';
+
+export interface NewWatch {
+  provider: string;
+  name: string;
+  intervalSeconds: number;
+  target: unknown;
+  visibility?: 'public' | 'private';
+}
+
+/**
+ * Checks a new watch against its provider (known provider, target schema, interval floor) and
+ * stores it. The API and the CLI both call this; the scheduler picks the watch up within a tick.
+ */
+export async function createWatch(db: Db, input: NewWatch, owner: string | null): Promise<WatchView> {
+  const adapter = findProvider(input.provider);
+  if (!adapter) {
+    throw badField('provider', `provider "${input.provider}" is unknown; known providers: ${Object.keys(providers).join(', ')}`);
+  }
+  if (input.intervalSeconds < adapter.minIntervalSeconds) {
+    throw badField(
+      'intervalSeconds',
+      `intervalSeconds ${input.intervalSeconds} is below the ${adapter.id} floor of ${adapter.minIntervalSeconds} seconds; checking more often gets slotwatch blocked`,
+    );
+  }
+  const target = Value.Default(adapter.targetSchema, structuredClone(input.target));
+  if (!Value.Check(adapter.targetSchema, target)) {
+    const errors = [...Value.Errors(adapter.targetSchema, target)];
+    const first = errors[0];
+    const path = first ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
+    const missing = (first?.params as { requiredProperties?: string[] } | undefined)?.requiredProperties?.[0];
+    const field = `target${path ? `.${path}` : ''}${missing ? `.${missing}` : ''}`;
+    throw badField(field, `${field} ${missing ? 'is required' : (first?.message ?? 'is invalid')} for a ${adapter.id} watch`);
+  }
+  return insertWatch(db, {
+    provider: adapter.id,
+    name: input.name,
+    target,
+    intervalSeconds: input.intervalSeconds,
+    visibility: input.visibility ?? adapter.defaultVisibility,
+    owner,
+  });
+}

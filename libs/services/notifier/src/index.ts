@@ -1,0 +1,2 @@
+export { notifierService } from './notifier.service';
+export { webhookBody } from './webhook.body';

@@ -1,0 +1,2 @@
+export { scraperService } from './scraper.service';
+export { dbProviderState, dbRequestBudget } from './state.repository';
