@@ -49,8 +49,9 @@ watch
     } catch {
       throw new InvalidArgumentError(`--target is not valid JSON: ${opts.target}`);
     }
-    await withDb(loadConfig(), async (db) =>
-      print(await createWatch(db, { provider, name: opts.name, intervalSeconds: opts.interval, target, visibility: opts.private ? 'private' : undefined }, null)),
+    const config = loadConfig();
+    await withDb(config, async (db) =>
+      print(await createWatch(db, { provider, name: opts.name, intervalSeconds: opts.interval, target, visibility: opts.private ? 'private' : undefined }, null, { minIntervalOverride: config.minIntervalOverride })),
     );
   });
 watch

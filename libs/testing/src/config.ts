@@ -15,6 +15,9 @@ export function testConfig(infra: TestInfra, overrides: Partial<Config> = {}): C
     adminKey: `admin-${randomBytes(16).toString('hex')}`,
     webhookAllowPrivate: true,
     schedulerTickMs: 100,
+    // Fake upstreams on loopback: no politeness pacing needed.
+    troovBudget: { calls: 100_000, perSeconds: 60 },
+    troovMinGapMs: 0,
     logLevel: 'silent',
     shutdownGraceMs: 5000,
     ...overrides,

@@ -38,6 +38,8 @@ export interface WebhookReceiver {
   /** Base URL on 127.0.0.1; any path under it receives webhooks. */
   readonly url: string;
   readonly secret: string;
+  /** Verify from now on with this secret (slotwatch generates it when the webhook is registered). */
+  setSecret(secret: string): void;
   setMode(mode: ReceiverMode): void;
   /** The next `n` verified requests get a 500, whatever the mode. */
   failNext(n: number): void;
@@ -50,7 +52,7 @@ export interface WebhookReceiver {
 }
 
 export async function startWebhookReceiver({ secret, mode = { mode: 'ok' } }: { secret: string; mode?: ReceiverMode }): Promise<WebhookReceiver> {
-  const oracle = new Webhook(secret);
+  let oracle = new Webhook(secret);
   let current: ReceiverMode = mode;
   let failures = 0;
   let accepted = 0;
@@ -143,7 +145,13 @@ export async function startWebhookReceiver({ secret, mode = { mode: 'ok' } }: { 
 
   return {
     url: listener.url,
-    secret,
+    get secret() {
+      return secret;
+    },
+    setSecret(next) {
+      secret = next;
+      oracle = new Webhook(next);
+    },
     setMode: (next) => void (current = next),
     failNext: (n) => void (failures = n),
     received: () => [...records],

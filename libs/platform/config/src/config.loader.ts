@@ -15,6 +15,9 @@ export interface Config {
   contact?: string;
   migrateOnStart: boolean;
   schedulerTickMs: number;
+  minIntervalOverride?: number;
+  troovBudget: { calls: number; perSeconds: number };
+  troovMinGapMs: number;
   scraperConcurrency: number;
   deliveryConcurrency: number;
   shutdownGraceMs: number;
@@ -61,6 +64,11 @@ function parse(setting: Setting, raw: string, problems: string[]): unknown {
       return bad('must be true or false');
     case 'enum':
       return setting.values?.includes(raw) ? raw : bad(`must be one of ${setting.values?.join(', ')}`);
+    case 'rate': {
+      const m = /^(\d+)\/(\d+)$/.exec(raw);
+      if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) return bad('must be calls/seconds, e.g. 60/60');
+      return { calls: Number(m[1]), perSeconds: Number(m[2]) };
+    }
     case 'key': {
       const buf = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
       return buf.length === 32 ? buf : bad('must be 32 bytes, as base64 or 64 hex digits (make one: openssl rand -base64 32)');
@@ -98,6 +106,9 @@ export function loadConfig(env: Raw = process.env): Config {
     contact: values.SLOTWATCH_CONTACT as string | undefined,
     migrateOnStart: values.SLOTWATCH_MIGRATE_ON_START as boolean,
     schedulerTickMs: values.SLOTWATCH_SCHEDULER_TICK_MS as number,
+    minIntervalOverride: values.SLOTWATCH_MIN_INTERVAL_S as number | undefined,
+    troovBudget: values.SLOTWATCH_TROOV_BUDGET as { calls: number; perSeconds: number },
+    troovMinGapMs: values.SLOTWATCH_TROOV_MIN_GAP_MS as number,
     scraperConcurrency: values.SLOTWATCH_SCRAPER_CONCURRENCY as number,
     deliveryConcurrency: values.SLOTWATCH_DELIVERY_CONCURRENCY as number,
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS as number,

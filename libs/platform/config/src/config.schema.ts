@@ -2,7 +2,7 @@
  * Every environment variable slotwatch reads, in one table. Nothing else reads `process.env`.
  * The README's configuration reference is this table (`slotwatch config --markdown` prints it).
  */
-type Kind = 'string' | 'url' | 'int' | 'bool' | 'enum' | 'key';
+type Kind = 'string' | 'url' | 'int' | 'bool' | 'enum' | 'key' | 'rate';
 
 export interface Setting {
   env: string;
@@ -30,6 +30,9 @@ export const settings = [
   { env: 'SLOTWATCH_WEBHOOK_ALLOW_PRIVATE', kind: 'bool', default: 'false', description: 'Allow webhooks to private and loopback addresses (local use, tests). Link-local and cloud-metadata addresses stay refused.' },
   { env: 'SLOTWATCH_CONTACT', kind: 'string', description: "Operator contact (email or URL) put in the User-Agent sent upstream, so a provider can reach you instead of blocking you." },
   { env: 'SLOTWATCH_MIGRATE_ON_START', kind: 'bool', default: 'true', description: 'Apply database migrations at start (under an advisory lock). Set false when a migration job runs them (Helm).' },
+  { env: 'SLOTWATCH_MIN_INTERVAL_S', kind: 'int', min: 1, max: 86_400, description: "Overrides every provider's minimum check interval. Only for tests and demos against the fake upstreams: real providers block watchers that poll faster than their floor." },
+  { env: 'SLOTWATCH_TROOV_BUDGET', kind: 'rate', default: '60/60', description: 'Calls per seconds to one TROOV host, shared by every scraper replica, as calls/seconds (visaflow paced 250–400 ms per call; research/troov.md §2).' },
+  { env: 'SLOTWATCH_TROOV_MIN_GAP_MS', kind: 'int', default: '250', min: 0, max: 60_000, description: 'Least time between two TROOV calls of one check.' },
   { env: 'SLOTWATCH_SCHEDULER_TICK_MS', kind: 'int', default: '1000', min: 50, max: 60_000, description: 'How often the scheduler looks for due watches.' },
   { env: 'SLOTWATCH_SCRAPER_CONCURRENCY', kind: 'int', default: '8', min: 1, max: 256, description: 'Checks one scraper runs at once.' },
   { env: 'SLOTWATCH_DELIVERY_CONCURRENCY', kind: 'int', default: '64', min: 1, max: 1024, description: 'Deliveries one notifier sends at once.' },

@@ -1,11 +1,20 @@
 import type { ProviderAdapter } from '@slotwatch/provider-core';
-import { troovAdapter } from '@slotwatch/provider-troov';
+import { createTroovAdapter, type TroovAdapterOptions } from '@slotwatch/provider-troov';
 
-/** Every provider slotwatch knows, by id. Adding a provider is one line here. */
-export const providers: Record<string, ProviderAdapter<never>> = {
-  troov: troovAdapter as ProviderAdapter<never>,
-};
+export interface ProviderOptions {
+  troov?: TroovAdapterOptions;
+}
 
-export function findProvider(id: string): ProviderAdapter<never> | undefined {
-  return Object.hasOwn(providers, id) ? providers[id] : undefined;
+/** Every provider slotwatch knows, by id, with the operator's politeness settings. Adding a provider is one line here. */
+export function createProviders(options: ProviderOptions = {}): Record<string, ProviderAdapter<never>> {
+  return {
+    troov: createTroovAdapter(options.troov) as ProviderAdapter<never>,
+  };
+}
+
+/** The providers with default settings (metadata, validation). */
+export const providers = createProviders();
+
+export function findProvider(id: string, registry: Record<string, ProviderAdapter<never>> = providers): ProviderAdapter<never> | undefined {
+  return Object.hasOwn(registry, id) ? registry[id] : undefined;
 }

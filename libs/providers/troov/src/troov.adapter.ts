@@ -1,7 +1,7 @@
 import type { CheckContext, ProviderAdapter, Snapshot } from '@slotwatch/provider-core';
 import { TroovCallError, TroovClient } from './troov.client';
 import { reasonOf, runCheck } from './troov.check';
-import { TroovTarget, resolveTarget } from './troov.config';
+import { TROOV_BASE_URL, TroovTarget, resolveTarget } from './troov.config';
 import { slugOfTeam } from './troov.presets';
 import { SessionKeeper, type SessionTimes } from './troov.session';
 
@@ -36,7 +36,7 @@ export function createTroovAdapter(options: TroovAdapterOptions = {}): ProviderA
     // gortaf's 10 s loop met 429s (research/troov.md §2). One minute stays well inside that range.
     minIntervalSeconds: 60,
     defaultVisibility: 'public',
-    upstreamHost: (target) => new URL(resolveTarget(target).baseUrl).host,
+    upstreamHost: (target) => new URL(target.baseUrl ?? TROOV_BASE_URL).host,
     bookingUrl(target) {
       const slug = target.slug ?? slugOfTeam(target.teamId);
       if (!slug) return undefined;

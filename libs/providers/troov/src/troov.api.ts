@@ -49,10 +49,12 @@ export async function createSession(
       const status = error.info.status ?? 0;
       if (status >= 400 && status < 500) {
         const text = error.info.body ?? '';
+        const said = text ? ` ${snippet(text)}` : '';
         if (/captcha/i.test(text)) {
-          throw new TroovCallError('captcha_required', `POST ${path} asks for a captcha (${status} ${snippet(text)})`, error.info, { cause: error });
+          throw new TroovCallError('captcha_required', `POST ${path} asks for a captcha (HTTP ${status}${said})`, error.info, { cause: error });
         }
-        throw new TroovCallError('session_refused', `POST ${path} refused a new session (HTTP ${status}${text ? ` ${text}` : ''})`, error.info, { cause: error });
+        const message = `POST ${path} refused a new session (HTTP ${status}${said})`;
+        throw new TroovCallError('session_refused', message, error.info, { cause: error });
       }
     }
     throw error;

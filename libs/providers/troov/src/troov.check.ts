@@ -1,9 +1,9 @@
 import type { ObservedSlotV1 } from '@slotwatch/contracts';
 import { TargetError, type CheckContext, type Snapshot } from '@slotwatch/provider-core';
 import { availability, excludeDays, getInterval, getTeam } from './troov.api';
-import { bookingWindow, daysBetween, isTimeZone, localDay, zonedIso } from './troov.calendar';
+import { bookingWindow, daysBetween, localDay, zonedIso } from './troov.calendar';
 import { TroovCallError, type TroovClient } from './troov.client';
-import type { ResolvedTarget } from './troov.config';
+import { isTimeZone, type ResolvedTarget } from './troov.config';
 import type { TroovAvailability, TroovZone } from './troov.schema';
 import type { SessionKeeper } from './troov.session';
 
@@ -31,7 +31,8 @@ export async function runCheck(
   const zone = serviceOf(team, target);
   const tz = target.timezone ?? team.timezone;
   if (!tz || !isTimeZone(tz)) {
-    throw new TargetError('timezone', `team ${team.name} gives no usable time zone (${tz ?? 'none'}); set the target's timezone, e.g. "America/Montreal"`);
+    const why = `team ${team.name} gives no usable time zone (${tz ?? 'none'})`;
+    throw new TargetError('timezone', `${why}; set the target's timezone, e.g. "America/Montreal"`);
   }
   const now = ctx.now();
   const today = localDay(now, tz);
@@ -126,7 +127,8 @@ async function loadTeam(client: TroovClient, ctx: CheckContext, target: Resolved
     team = await getTeam(client, target.teamId);
   } catch (error) {
     if (error instanceof TroovCallError && error.kind === 'http' && error.info.status === 404) {
-      throw new TargetError('teamId', `TROOV knows no team ${target.teamId} at ${target.baseUrl}; take the _id from GET /team/slug/<slug>`);
+      const why = `TROOV knows no team ${target.teamId} at ${target.baseUrl}`;
+      throw new TargetError('teamId', `${why}; take the _id from GET /team/slug/<slug>`);
     }
     throw error;
   }
@@ -153,7 +155,8 @@ function serviceOf(team: TeamInfo, target: ResolvedTarget): TroovZone {
   if (zone.name !== target.serviceName) {
     throw new TargetError(
       'serviceName',
-      `service ${zone._id} at ${team.name} is named "${zone.name}", not "${target.serviceName}"; TROOV matches names exactly, so use "${zone.name}"`,
+      `service ${zone._id} at ${team.name} is named "${zone.name}", not "${target.serviceName}"; ` +
+        `TROOV matches names exactly, so use "${zone.name}"`,
     );
   }
   return zone;

@@ -80,38 +80,56 @@ export class TroovClient {
   async json<S extends TSchema>(method: 'GET' | 'POST', path: string, schema: S, call: CallOptions = {}): Promise<unknown> {
     const res = await this.send(method, path, call);
     const what = `${method} ${path}`;
-    if (res.text.trim() === '') throw new TroovCallError('app_id_expired', `${what} answered ${res.status} with an empty body, the sign of an expired x-gouv-app-id`, { status: res.status });
-    const type = res.headers['content-type'] ?? '';
+    const info = { status: res.status, body: snippet(res.text) };
+    if (res.text.trim() === '') {
+      const message = `${what} answered ${res.status} with an empty body, the sign of an expired x-gouv-app-id`;
+      throw new TroovCallError('app_id_expired', message, info);
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(res.text);
     } catch (cause) {
-      const title = /<title>([^<]*)<\/title>/i.exec(res.text)?.[1]?.trim();
-      const got = /html/i.test(type) || /^\s*</.test(res.text) ? `an HTML page${title ? ` ("${title}")` : ''}` : `unreadable ${type || 'text'}`;
-      throw new TroovCallError('upstream_shape', `${what} answered ${got} where JSON was expected; the service may be down for maintenance`, { status: res.status, body: snippet(res.text) }, { cause });
+      const got = aside(res) ? `an HTML page${titleOf(res.text)}` : `unreadable ${res.headers['content-type'] ?? 'text'}`;
+      const message = `${what} answered ${got} where JSON was expected; the service may be down for maintenance`;
+      throw new TroovCallError('upstream_shape', message, info, { cause });
     }
     if (!Value.Check(schema, parsed)) {
       const first = Value.Errors(schema, parsed)[0];
-      throw new TroovCallError('upstream_shape', `${what} answered JSON of an unexpected shape (${first?.instancePath || '/'} ${first?.message ?? ''})`, { status: res.status, body: snippet(res.text) });
+      const where = `${first?.instancePath || '/'} ${first?.message ?? ''}`.trim();
+      throw new TroovCallError('upstream_shape', `${what} answered JSON of an unexpected shape (${where})`, info);
     }
     return parsed;
   }
 
   /** Send with the profile's headers; a 418 or an empty 200 gets one retry with a fresh handshake. */
   async send(method: 'GET' | 'POST' | 'HEAD', path: string, call: CallOptions = {}): Promise<HttpResponse> {
+    const what = `${method} ${path}`;
     let res = await this.raw(method, path, call, await this.headers(false));
-    if (this.o.profile === 'current' && (res.status === 418 || (res.status === 200 && method !== 'HEAD' && res.text.trim() === ''))) {
+    const empty = res.status === 200 && method !== 'HEAD' && res.text.trim() === '';
+    if (this.o.profile === 'current' && (res.status === 418 || empty)) {
       res = await this.raw(method, path, call, await this.headers(true));
-      if (res.status === 418) throw new TroovCallError('handshake_refused', `${method} ${path} answered 418 (anti-bot) even with fresh handshake headers`, { status: 418, body: snippet(res.text) });
+      if (res.status === 418) {
+        const message = `${what} answered 418 (anti-bot) even with fresh handshake headers`;
+        throw new TroovCallError('handshake_refused', message, { status: 418 });
+      }
     }
-    if (res.status === 429) {
-      const wait = parseRetryAfter(res.headers['retry-after'], this.o.now()) ?? DEFAULT_RETRY_AFTER_MS;
-      throw new TroovCallError('rate_limited', `${method} ${path} answered 429 Too Many Requests`, { status: 429, retryAfter: new Date(this.o.now().getTime() + wait) });
-    }
+    this.throwIfRateLimited(res, what);
     if (res.status >= 200 && res.status < 300) return res;
-    const message = messageOf(res.text);
-    if (res.status === 404 && message === 'SESSION_ERROR') throw new TroovCallError('session_error', `${method} ${path}: session expired or unknown (404 SESSION_ERROR)`, { status: 404 });
-    throw new TroovCallError('http', `${method} ${path} answered HTTP ${res.status}${message ? ` (${message})` : ''}`, { status: res.status, body: snippet(res.text) });
+    if (res.status === 404 && messageOf(res.text) === 'SESSION_ERROR') {
+      throw new TroovCallError('session_error', `${what}: session expired or unknown (404 SESSION_ERROR)`, { status: 404 });
+    }
+    const info = { status: res.status, body: snippet(res.text) };
+    throw new TroovCallError('http', `${what} answered HTTP ${res.status}${aside(res)}`, info);
+  }
+
+  private throwIfRateLimited(res: HttpResponse, what: string): void {
+    if (res.status !== 429) return;
+    const now = this.o.now();
+    const wait = parseRetryAfter(res.headers['retry-after'], now) ?? DEFAULT_RETRY_AFTER_MS;
+    throw new TroovCallError('rate_limited', `${what} answered 429 Too Many Requests`, {
+      status: 429,
+      retryAfter: new Date(now.getTime() + wait),
+    });
   }
 
   private async headers(fresh: boolean): Promise<Record<string, string>> {
@@ -135,16 +153,15 @@ export class TroovClient {
       if (this.handshake && this.handshake.expiresAt > now) return this.handshake;
     }
     const res = await this.raw('HEAD', '/handshake', {}, { 'x-gouv-web': 'fr.gouv.consulat' });
-    if (res.status === 429) {
-      const wait = parseRetryAfter(res.headers['retry-after'], this.o.now()) ?? DEFAULT_RETRY_AFTER_MS;
-      throw new TroovCallError('rate_limited', 'HEAD /handshake answered 429 Too Many Requests', { status: 429, retryAfter: new Date(now + wait) });
+    this.throwIfRateLimited(res, 'HEAD /handshake');
+    if (res.status < 200 || res.status >= 300) {
+      throw new TroovCallError('http', `HEAD /handshake answered HTTP ${res.status}${aside(res)}`, { status: res.status });
     }
-    if (res.status < 200 || res.status >= 300) throw new TroovCallError('http', `HEAD /handshake answered HTTP ${res.status}`, { status: res.status });
     const appId = res.headers['x-gouv-app-id'];
     const csrf = res.headers['x-gouv-handshake'];
     if (!appId || !csrf) {
-      const page = /html/i.test(res.headers['content-type'] ?? '') ? ' (an HTML page: the service may be down for maintenance)' : '';
-      throw new TroovCallError('upstream_shape', `HEAD /handshake answered without x-gouv-app-id / x-gouv-handshake headers${page}`, { status: res.status });
+      const message = `HEAD /handshake answered without x-gouv-app-id / x-gouv-handshake headers${aside(res)}`;
+      throw new TroovCallError('upstream_shape', message, { status: res.status });
     }
     const ttl = this.o.handshakeTtlSeconds ?? 600;
     this.handshake = { appId, csrf, expiresAt: now + ttl * 1000 };
@@ -152,13 +169,21 @@ export class TroovClient {
     return this.handshake;
   }
 
-  private async raw(method: 'GET' | 'POST' | 'HEAD', path: string, call: CallOptions, headers: Record<string, string>): Promise<HttpResponse> {
+  private async raw(
+    method: 'GET' | 'POST' | 'HEAD',
+    path: string,
+    call: CallOptions,
+    headers: Record<string, string>,
+  ): Promise<HttpResponse> {
     const url = new URL(this.o.baseUrl + path);
     for (const [k, v] of Object.entries(call.query ?? {})) url.searchParams.set(k, v);
     const body = call.body === undefined || call.body === null ? undefined : JSON.stringify(call.body);
     if (this.o.budget) {
       const granted = await this.o.budget.store.take(this.o.budget.bucket, this.o.budget.limit);
-      if (!granted.ok) throw new TroovCallError('budget_exhausted', `the request budget for ${this.o.budget.bucket} is spent`, { retryAfter: granted.retryAfter });
+      if (!granted.ok) {
+        const message = `the request budget for ${this.o.budget.bucket} is spent`;
+        throw new TroovCallError('budget_exhausted', message, { retryAfter: granted.retryAfter });
+      }
     }
     const wait = this.lastCallAt + (this.o.minGapMs ?? 0) - performance.now();
     if (wait > 0) await (this.o.sleep ?? sleep)(wait, this.o.signal);
@@ -175,8 +200,9 @@ export class TroovClient {
         signal: this.o.signal,
       });
     } catch (error) {
-      if (error instanceof HttpTimeoutError) throw new TroovCallError('timeout', `${method} ${path}: ${error.message}`, {}, { cause: error });
-      if (error instanceof HttpNetworkError) throw new TroovCallError('network', `${method} ${path}: ${error.message}`, {}, { cause: error });
+      const what = `${method} ${path}: ${error instanceof Error ? error.message : String(error)}`;
+      if (error instanceof HttpTimeoutError) throw new TroovCallError('timeout', what, {}, { cause: error });
+      if (error instanceof HttpNetworkError) throw new TroovCallError('network', what, {}, { cause: error });
       throw error;
     }
     // Session creation hands out a new token that later POSTs must carry (research/troov.md §1.1).
@@ -192,6 +218,21 @@ export class TroovClient {
 
 async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   await delay(ms, undefined, { signal });
+}
+
+/** What a failed answer said: its JSON `message`, or that it was an HTML page (maintenance, proxy error). */
+function aside(res: HttpResponse): string {
+  const message = messageOf(res.text);
+  if (message) return ` (${message})`;
+  if (/html/i.test(res.headers['content-type'] ?? '') || /^\s*</.test(res.text)) {
+    return ` (an HTML page${titleOf(res.text)}: the service may be down for maintenance)`;
+  }
+  return '';
+}
+
+function titleOf(html: string): string {
+  const title = /<title>([^<]*)<\/title>/i.exec(html)?.[1]?.trim();
+  return title ? ` ("${title}")` : '';
 }
 
 function messageOf(text: string): string | undefined {

@@ -40,7 +40,8 @@ export async function fetchTeam(
     return await getTeam(client, slugOrId);
   } catch (error) {
     if (error instanceof TroovCallError && error.info.status === 404) {
-      throw new TargetError('team', `TROOV knows no team "${slugOrId}" at ${baseUrl}; use the slug of consulat.gouv.fr/<slug>/rendez-vous or the 24-hex team id`);
+      const why = `TROOV knows no team "${slugOrId}" at ${baseUrl}`;
+      throw new TargetError('team', `${why}; use the slug of consulat.gouv.fr/<slug>/rendez-vous or the 24-hex team id`);
     }
     throw error;
   }

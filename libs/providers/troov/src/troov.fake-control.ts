@@ -61,6 +61,7 @@ export interface FakeTroovControl {
   /** Make every slot free (`openAll`) or none (`closeAll`), forgetting single opens and closes. */
   openAll(): void;
   closeAll(): void;
+  /** Free slots a client can see now: in the window, after today. */
   freeSlots(serviceId?: string): { day: string; time: string }[];
   /** Replace the injected failures; `null` clears them. */
   setFailure(failure: FakeFailure | FakeFailure[] | null): void;
@@ -111,7 +112,7 @@ export function createControl(world: FakeTroovWorld, rt: FakeRuntime): FakeTroov
  *
  *   GET  /_control/state                 clock, request count, failures, captcha, rate limit
  *   POST /_control/now                   {"now": ISO} or {"advanceMs": n}
- *   GET  /_control/slots[?serviceId=]    free slots in the window
+ *   GET  /_control/slots[?serviceId=]    free slots a client can see (window, after today)
  *   POST /_control/slots/open            {"day","time","serviceId"?}
  *   POST /_control/slots/close           {"day","time","serviceId"?}
  *   POST /_control/slots/open-all        every slot free
@@ -125,7 +126,12 @@ export function createControl(world: FakeTroovWorld, rt: FakeRuntime): FakeTroov
  *   POST /_control/requests/reset
  *   GET  /_control/teams                 the team objects
  */
-export async function handleControl(req: IncomingMessage, res: ServerResponse, control: FakeTroovControl, rt: FakeRuntime): Promise<void> {
+export async function handleControl(
+  req: IncomingMessage,
+  res: ServerResponse,
+  control: FakeTroovControl,
+  rt: FakeRuntime,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://fake');
   const route = `${req.method} ${url.pathname.replace(/\/+$/, '')}`;
   const text = req.method === 'POST' ? await readBody(req) : '';

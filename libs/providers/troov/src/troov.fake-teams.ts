@@ -57,6 +57,11 @@ const span = (day: number, begin: string, end: string): FakeOpening => {
 
 const WEEKDAYS = [1, 2, 3, 4, 5];
 
+const horizon = (begin: number, end: number): FakeZone['dynamic_calendar'] => ({
+  begin: { type: 'days', value: begin },
+  end: { type: 'days', value: end },
+});
+
 /** French public holidays a consulate closes on, around `year`. */
 export function holidays(year: number): string[] {
   return [year - 1, year, year + 1].flatMap((y) => [`${y}-01-01`, `${y}-07-14`, `${y}-11-11`, `${y}-12-25`]);
@@ -70,7 +75,7 @@ export function fakeZone(fields: Partial<FakeZone> & { _id?: string; name: strin
     is_open_internal: true,
     stand_alone_calendar: false,
     dynamic_calendar_enabled: true,
-    dynamic_calendar: { begin: { type: 'days', value: 0 }, end: { type: 'days', value: 42 } },
+    dynamic_calendar: horizon(0, 42),
     dynamic_calendar_opening: { hour: '18', minute: '0' },
     dynamic_calendar_ending: { hour: 'default', minute: 'default' },
     cancel_limit: { type: 'days', value: 0 },
@@ -100,7 +105,9 @@ export function fakeZone(fields: Partial<FakeZone> & { _id?: string; name: strin
 }
 
 /** A team around its zones; fields from the Montréal page dumps (research/troov.md §1.4). */
-export function fakeTeam(fields: Partial<FakeTeam> & { name: string; slug: string; timezone: string; reservations_shop_availabilty: FakeZone[] }): FakeTeam {
+export function fakeTeam(
+  fields: Partial<FakeTeam> & Pick<FakeTeam, 'name' | 'slug' | 'timezone' | 'reservations_shop_availabilty'>,
+): FakeTeam {
   return {
     _id: fields._id ?? objectId(),
     type: { _id: '61aa0796f6373e04f931616d', name: 'other', label: 'Autre lieu privé', background: '#ffffff' },
@@ -132,8 +139,8 @@ export function montrealTeam(year?: number): FakeTeam {
     reservations_shop_availabilty: [
       fakeZone({ _id: '623e3c5319ec2e40dcf76397', name: 'Demande de passeport/CNI' }, year),
       fakeZone({ _id: '61f937bb416883a92dfc1c3b', name: 'DEMANDE DE CNI/PASSEPORT (20)', is_open: false }, year),
-      fakeZone({ _id: '61f953226dd45bff30f01db0', name: 'RETRAIT DE CNI/PASSEPORT', dynamic_calendar: { begin: { type: 'days', value: 0 }, end: { type: 'days', value: 15 } } }, year),
-      fakeZone({ _id: '61f955a5456683ff9569d0bc', name: 'Etat civil', session_duration: 20, dynamic_calendar: { begin: { type: 'days', value: 1 }, end: { type: 'days', value: 30 } } }, year),
+      fakeZone({ _id: '61f953226dd45bff30f01db0', name: 'RETRAIT DE CNI/PASSEPORT', dynamic_calendar: horizon(0, 15) }, year),
+      fakeZone({ _id: '61f955a5456683ff9569d0bc', name: 'Etat civil', session_duration: 20, dynamic_calendar: horizon(1, 30) }, year),
     ],
   });
 }
@@ -156,7 +163,7 @@ export function kinshasaTeam(year?: number): FakeTeam {
           session_duration: 10,
           openings: [1, 2, 3, 4].map((d) => span(d, '08:00', '12:00')),
           breaktimes: [[]],
-          dynamic_calendar: { begin: { type: 'days', value: 1 }, end: { type: 'days', value: 60 } },
+          dynamic_calendar: horizon(1, 60),
           dynamic_calendar_opening: { hour: '18', minute: '5' },
         },
         year,

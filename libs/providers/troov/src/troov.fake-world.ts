@@ -60,7 +60,8 @@ export class FakeTroovWorld {
         if (serviceId === undefined || zone._id === serviceId) return { team, zone };
       }
     }
-    throw new FakeControlError(`no zone ${serviceId ?? ''} in the fake; known: ${this.teams.flatMap((t) => t.reservations_shop_availabilty.map((z) => `${z._id} "${z.name}"`)).join(', ')}`);
+    const known = this.teams.flatMap((t) => t.reservations_shop_availabilty.map((z) => `${z._id} "${z.name}"`));
+    throw new FakeControlError(`no zone ${serviceId ?? ''} in the fake; known: ${known.join(', ')}`);
   }
 
   // --- slots -------------------------------------------------------------------------------------
@@ -91,11 +92,14 @@ export class FakeTroovWorld {
     });
   }
 
-  /** Free slots in the zone's current window. */
+  /** Free slots a client can see now: in the zone's window, after today (today answers `[]`). */
   freeSlots(serviceId?: string): { day: string; time: string }[] {
     const { team, zone } = this.zone(serviceId);
     const w = this.window(team, zone);
-    return daysBetween(w.start, w.end).flatMap((day) => this.freeTimes(zone, day).map((time) => ({ day, time })));
+    const today = this.today(team);
+    return daysBetween(w.start, w.end)
+      .filter((day) => day > today)
+      .flatMap((day) => this.freeTimes(zone, day).map((time) => ({ day, time })));
   }
 
   private slotKey(ref: FakeSlotRef): string {

@@ -7,6 +7,7 @@ import {
   type FakeEndpoint,
   type FakeFailure,
   type FakeRateLimit,
+  type FakeRequestLogEntry,
   type FakeRuntime,
   type FakeTroovControl,
 } from './troov.fake-control';
@@ -108,7 +109,7 @@ class FakeApi {
       return Array.isArray(v) ? v[0] : v;
     };
     this.rt.count += 1;
-    const entry = { at: this.world.now().toISOString(), method, path: url.pathname + url.search, status: 0, headers: {} as Record<string, string> };
+    const entry: FakeRequestLogEntry = { at: this.world.now().toISOString(), method, path: url.pathname + url.search, status: 0, headers: {} };
     for (const h of ['x-gouv-app-id', 'x-csrf-token', 'x-gouv-web', 'x-troov-web']) {
       const v = header(h);
       if (v) entry.headers[h] = v;
@@ -121,7 +122,8 @@ class FakeApi {
         res.writeHead(status, { 'content-length': '0', ...headers });
         res.end();
       } else if (typeof body === 'string') {
-        res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), ...headers });
+        const length = String(Buffer.byteLength(body));
+        res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': length, ...headers });
         res.end(method === 'HEAD' ? undefined : body);
       } else sendJson(res, status, body, headers);
     };
@@ -133,7 +135,9 @@ class FakeApi {
     if (failure?.delayMs) await delay(failure.delayMs);
     if (failure?.html) return reply(failure.status ?? 200, MAINTENANCE);
     if (failure?.empty) return reply(200);
-    if (failure?.status === 429) return reply(429, { message: 'Too Many Requests' }, { 'retry-after': String(failure.retryAfterSeconds ?? 60) });
+    if (failure?.status === 429) {
+      return reply(429, { message: 'Too Many Requests' }, { 'retry-after': String(failure.retryAfterSeconds ?? 60) });
+    }
     if (failure?.status) return reply(failure.status, { statusCode: failure.status, message: 'Internal Server Error' });
 
     if (method === 'HEAD' && path === '/handshake') {
@@ -162,7 +166,14 @@ class FakeApi {
     return this.route(method, path, url.searchParams, body, appId, reply);
   }
 
-  private route(method: string, path: string, query: URLSearchParams, body: Record<string, unknown>, appId: string | undefined, reply: Reply): void {
+  private route(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: Record<string, unknown>,
+    appId: string | undefined,
+    reply: Reply,
+  ): void {
     const w = this.world;
     if (method === 'GET' && path === '/teams') {
       const name = (query.get('name') ?? '').toLowerCase();
@@ -189,12 +200,13 @@ class FakeApi {
         const given = typeof body.captcha === 'string' ? body.captcha : '';
         if (enabled && (given === '' || (token !== undefined && given !== token))) return reply(400, { message: 'CAPTCHA_FAILED' });
         const id = w.createSession(team._id);
-        const headers: Record<string, string> = this.profile === 'current' && appId ? { 'x-gouv-handshake': w.rotateToken(appId) } : {};
-        return reply(200, sessionObject(id, team._id, body.standaloneServiceName), headers);
+        const rotated = this.profile === 'current' && appId ? { 'x-gouv-handshake': w.rotateToken(appId) } : undefined;
+        return reply(200, sessionObject(id, team._id, body.standaloneServiceName), rotated);
       }
       case 'GET /reservations-session': {
         const id = query.get('sessionId');
-        return w.sessionValid(id, team._id) ? reply(200, sessionObject(id!, team._id, query.get('standaloneServiceName'))) : reply(404, SESSION_ERROR);
+        if (!id || !w.sessionValid(id, team._id)) return reply(404, SESSION_ERROR);
+        return reply(200, sessionObject(id, team._id, query.get('standaloneServiceName')));
       }
       case 'GET /reservations/get-interval': {
         const zone = zoneById(query.get('serviceId'));
@@ -233,9 +245,10 @@ class FakeApi {
   }
 
   private takeFailure(endpoint: FakeEndpoint, day: string | null): FakeFailure | undefined {
-    const i = this.rt.failures.findIndex(
-      (f) => (!f.endpoint || f.endpoint === 'any' || f.endpoint === endpoint) && (!f.day || (endpoint === 'availability' && f.day === day)),
-    );
+    const i = this.rt.failures.findIndex((f) => {
+      const where = !f.endpoint || f.endpoint === 'any' || f.endpoint === endpoint;
+      return where && (!f.day || (endpoint === 'availability' && f.day === day));
+    });
     const failure = this.rt.failures[i];
     if (!failure) return undefined;
     if (failure.times !== undefined) {

@@ -50,14 +50,24 @@ export const TROOV_PRESETS: readonly TroovPreset[] = [
     name: 'erevan-visas',
     title: 'Yerevan — visas',
     slug: 'ambassade-de-france-a-erevan',
-    target: { teamId: '6229dd2c43b3b977c5fe0ef5', serviceId: '62ac40f24b0f3a05f2119497', serviceName: 'Visas', slug: 'ambassade-de-france-a-erevan' },
+    target: {
+      teamId: '6229dd2c43b3b977c5fe0ef5',
+      serviceId: '62ac40f24b0f3a05f2119497',
+      serviceName: 'Visas',
+      slug: 'ambassade-de-france-a-erevan',
+    },
     source: 'unidentified public bot "erevan" (2023)',
   },
   {
     name: 'ireland-visas',
     title: 'Ireland (Dublin) — visas',
     slug: 'ambassade-de-france-en-irlande',
-    target: { teamId: '621540d353069dec25bd0045', serviceId: '624317926863643fe83c8548', serviceName: 'Visas', slug: 'ambassade-de-france-en-irlande' },
+    target: {
+      teamId: '621540d353069dec25bd0045',
+      serviceId: '624317926863643fe83c8548',
+      serviceName: 'Visas',
+      slug: 'ambassade-de-france-en-irlande',
+    },
     source: 'unidentified public bot "ireland" (~2023)',
   },
   {
@@ -65,7 +75,13 @@ export const TROOV_PRESETS: readonly TroovPreset[] = [
     title: 'Kinshasa — visas',
     slug: KINSHASA.slug,
     // Listed as "…5f52" beside 6346e242c47b29722d5f5f4e in the source.
-    target: { teamId: KINSHASA.teamId, serviceId: '6346e242c47b29722d5f5f52', serviceName: 'Visas', timezone: KINSHASA.timezone, slug: KINSHASA.slug },
+    target: {
+      teamId: KINSHASA.teamId,
+      serviceId: '6346e242c47b29722d5f5f52',
+      serviceName: 'Visas',
+      timezone: KINSHASA.timezone,
+      slug: KINSHASA.slug,
+    },
     source: 'GateCtr/visaflow (2026)',
   },
 ];

@@ -10,6 +10,7 @@ export const apiService: ServiceModule = {
     if (config.adminKey) await ensureBootstrapKey(db, config.adminKey);
     const app = await buildApp({
       db, secrets: ctx.secrets, registry: ctx.metrics.registry, log: ctx.log, isReady: ctx.isReady, webhookAllowPrivate: config.webhookAllowPrivate,
+      minIntervalOverride: config.minIntervalOverride,
     });
     const address = await app.listen({ host: config.host, port: config.port });
     const port = new URL(address).port;

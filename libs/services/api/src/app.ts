@@ -16,13 +16,14 @@ export interface AppDeps {
   log: Logger;
   isReady: () => boolean;
   webhookAllowPrivate: boolean;
+  /** SLOTWATCH_MIN_INTERVAL_S (fakes only). */
+  minIntervalOverride?: number;
 }
 
 /** The Fastify app, without listening (tests use `inject`). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
-    disableRequestLogging: true,
     bodyLimit: 64 * 1024,
     requestTimeout: 15_000,
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array' }, plugins: [ajvFormats as never] },

@@ -25,7 +25,7 @@ export async function watchRoutes(app: FastifyInstance, deps: AppDeps): Promise<
   const typed = app.withTypeProvider<import('@fastify/type-provider-typebox').TypeBoxTypeProvider>();
 
   typed.post('/v1/watches', { schema: { body: WatchBody }, preHandler: admin }, async (request, reply) => {
-    const watch = await createWatch(deps.db, request.body, request.caller?.keyId ?? null);
+    const watch = await createWatch(deps.db, request.body, request.caller?.keyId ?? null, { minIntervalOverride: deps.minIntervalOverride });
     return reply.status(201).header('location', `/v1/watches/${watch.id}`).send(watch);
   });
   typed.get('/v1/watches', { schema: { querystring: Page }, preHandler: anyKey }, async (request) => {

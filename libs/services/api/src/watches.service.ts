@@ -16,15 +16,16 @@ export interface NewWatch {
  * Checks a new watch against its provider (known provider, target schema, interval floor) and
  * stores it. The API and the CLI both call this; the scheduler picks the watch up within a tick.
  */
-export async function createWatch(db: Db, input: NewWatch, owner: string | null): Promise<WatchView> {
+export async function createWatch(db: Db, input: NewWatch, owner: string | null, options: { minIntervalOverride?: number } = {}): Promise<WatchView> {
   const adapter = findProvider(input.provider);
   if (!adapter) {
     throw badField('provider', `provider "${input.provider}" is unknown; known providers: ${Object.keys(providers).join(', ')}`);
   }
-  if (input.intervalSeconds < adapter.minIntervalSeconds) {
+  const floor = options.minIntervalOverride ?? adapter.minIntervalSeconds;
+  if (input.intervalSeconds < floor) {
     throw badField(
       'intervalSeconds',
-      `intervalSeconds ${input.intervalSeconds} is below the ${adapter.id} floor of ${adapter.minIntervalSeconds} seconds; checking more often gets slotwatch blocked`,
+      `intervalSeconds ${input.intervalSeconds} is below the ${adapter.id} floor of ${floor} seconds; checking more often gets slotwatch blocked`,
     );
   }
   const target = Value.Default(adapter.targetSchema, structuredClone(input.target));

@@ -1,7 +1,7 @@
 import { subjects, type CheckRequestedV1, type SlotsObservedV1 } from '@slotwatch/contracts';
 import { createHttpClient } from '@slotwatch/http';
-import type { Snapshot } from '@slotwatch/provider-core';
-import { findProvider } from '@slotwatch/providers';
+import { TargetError, type Snapshot } from '@slotwatch/provider-core';
+import { createProviders, findProvider } from '@slotwatch/providers';
 import type { RunningService, ServiceContext, ServiceModule } from '@slotwatch/runtime';
 import { dbProviderState, dbRequestBudget, loadWatch, pruneBudgets } from './state.repository';
 
@@ -15,6 +15,7 @@ export const scraperService: ServiceModule = {
     const userAgent = `slotwatch/${VERSION} (+https://github.com/slotwatch/slotwatch${config.contact ? `; contact: ${config.contact}` : ''})`;
     const http = createHttpClient({ userAgent, timeoutMs: 20_000 });
     const budget = dbRequestBudget(db);
+    const registry = createProviders({ troov: { budget: config.troovBudget, minGapMs: config.troovMinGapMs } });
     const stopping = new AbortController();
 
     const runCheck = async (request: CheckRequestedV1): Promise<void> => {
@@ -23,7 +24,7 @@ export const scraperService: ServiceModule = {
         log.info({ watchId: request.watchId }, 'check dropped: the watch is gone or paused');
         return;
       }
-      const adapter = findProvider(watch.provider);
+      const adapter = findProvider(watch.provider, registry);
       const startedAt = new Date();
       let snapshot: Snapshot;
       if (!adapter) {
@@ -42,10 +43,15 @@ export const scraperService: ServiceModule = {
             credentials: watch.credentialsSealed ? (JSON.parse(secrets.open(watch.credentialsSealed)) as Record<string, unknown>) : undefined,
           });
         } catch (error) {
-          // An adapter should never throw for upstream trouble; if it does, the check failed — it
-          // says nothing about slots, so nothing closes.
-          log.error({ err: error, watchId: watch.id }, 'provider check threw');
-          snapshot = { status: 'error', scope: { keys: [] }, slots: [], requests: 0, reason: 'adapter_error', detail: error instanceof Error ? error.message : String(error) };
+          // An adapter throws only for a target it cannot use (TargetError) or a bug; either way the
+          // check failed — it says nothing about slots, so nothing closes.
+          if (error instanceof TargetError) {
+            log.warn({ watchId: watch.id, field: error.field }, `watch target is unusable: ${error.message}`);
+            snapshot = { status: 'error', scope: { keys: [] }, slots: [], requests: 0, reason: 'target_invalid', detail: `target.${error.field}: ${error.message}` };
+          } else {
+            log.error({ err: error, watchId: watch.id }, 'provider check threw');
+            snapshot = { status: 'error', scope: { keys: [] }, slots: [], requests: 0, reason: 'adapter_error', detail: error instanceof Error ? error.message : String(error) };
+          }
         } finally {
           stopTimer();
         }
