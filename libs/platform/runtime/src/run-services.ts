@@ -96,13 +96,16 @@ export async function runServices(modules: ServiceModule[], config: Config, opti
 }
 
 function installSignalHandlers(running: Running, graceMs: number, log: Logger): void {
-  let stopping = false;
+  let stoppingSince = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince) {
+      // A terminal's Ctrl-C reaches the whole process group, and wrappers (npm, tsx) relay it
+      // again: a repeat within a second is the same request. A later one means "now".
+      if (Date.now() - stoppingSince < 1000) return;
       log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     // A hard deadline: whatever is still running after the grace period is cut off.
     const deadline = setTimeout(() => {
       log.error({ graceMs }, 'shutdown grace period exceeded: exiting');
@@ -117,6 +120,6 @@ function installSignalHandlers(running: Running, graceMs: number, log: Logger): 
         process.exit(1);
       });
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }

@@ -13,12 +13,15 @@ export type BayimcoFailureKind =
   | 'timeout'
   | 'network';
 
+/** Which upstream part failed: only trouble on appointments/next hints at free slots. */
+export type Endpoint = 'next' | 'auth' | 'api';
+
 export class BayimcoCallError extends Error {
   override readonly name = 'BayimcoCallError';
   constructor(
     readonly kind: BayimcoFailureKind,
     message: string,
-    readonly info: { status?: number; retryAfter?: Date; body?: string } = {},
+    readonly info: { status?: number; retryAfter?: Date; body?: string; endpoint?: Endpoint } = {},
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -41,6 +44,7 @@ export interface UpstreamRequest {
   /** Sent as application/x-www-form-urlencoded. */
   form?: Record<string, string>;
   timeoutMs?: number;
+  endpoint?: Endpoint;
 }
 
 /** Every call of one check to BayIMCO or its Keycloak: one deadline, one request counter, typed failures. */
@@ -64,8 +68,9 @@ export class Upstream {
       // The platform client never follows redirects: the login POST's 302 is read, not followed (§2.1).
       return await this.o.http.request({ method: req.method ?? 'GET', url: req.url, headers, body, timeoutMs: req.timeoutMs ?? this.o.timeoutMs, signal: this.o.signal });
     } catch (error) {
-      if (error instanceof HttpTimeoutError) throw new BayimcoCallError('timeout', `${what}: ${error.message}`, {}, { cause: error });
-      if (error instanceof HttpNetworkError) throw new BayimcoCallError('network', `${what}: ${error.message}`, {}, { cause: error });
+      const info = { endpoint: req.endpoint ?? 'api' };
+      if (error instanceof HttpTimeoutError) throw new BayimcoCallError('timeout', `${what}: ${error.message}`, info, { cause: error });
+      if (error instanceof HttpNetworkError) throw new BayimcoCallError('network', `${what}: ${error.message}`, info, { cause: error });
       throw error;
     }
   }

@@ -37,57 +37,58 @@ export async function passwordLogin(up: Upstream, kc: KeycloakClient, login: { u
   const params = { client_id: kc.clientId, redirect_uri: kc.redirectUri, response_mode: 'fragment', response_type: 'code', scope: 'openid', nonce: randomUUID(), state, ui_locales: 'de' };
   for (const [k, v] of Object.entries(params)) authorize.searchParams.set(k, v);
 
-  const page = await up.send({ url: authorize.toString(), headers: { accept: 'text/html' } });
-  if (page.status !== 200) throw new BayimcoCallError('http', `the Keycloak login page (${describe(authorize.toString())}) answered HTTP ${page.status}`, { status: page.status, body: snippet(page.text) });
+  const page = await up.send({ url: authorize.toString(), headers: { accept: 'text/html' }, endpoint: 'auth' });
+  if (page.status !== 200) throw new BayimcoCallError('http', `the Keycloak login page (${describe(authorize.toString())}) answered HTTP ${page.status}`, { status: page.status, body: snippet(page.text), endpoint: 'auth' });
   const action = formAction(page.text);
-  if (!action) throw new BayimcoCallError('upstream_shape', `the Keycloak login page has no form#kc-form-login${titleOf(page.text)}`, { body: snippet(page.text) });
+  if (!action) throw new BayimcoCallError('upstream_shape', `the Keycloak login page has no form#kc-form-login${titleOf(page.text)}`, { body: snippet(page.text), endpoint: 'auth' });
   const cookies = cookieHeader(page.headers['set-cookie']);
 
   const posted = await up.send({
     method: 'POST',
     url: new URL(action, authorize).toString(),
+    endpoint: 'auth',
     headers: { accept: 'text/html', ...(cookies && { cookie: cookies }) },
     form: { username: login.username, password: login.password, credentialId: '' },
   });
   if (posted.status === 200) {
     const feedback = /class="kc-feedback-text"[^>]*>([^<]*)</.exec(posted.text)?.[1];
     if (feedback !== undefined && formAction(posted.text)) {
-      throw new BayimcoCallError('bad_credentials', `Keycloak refused the username and password ("${decode(feedback).trim()}")`, { status: 200 });
+      throw new BayimcoCallError('bad_credentials', `Keycloak refused the username and password ("${decode(feedback).trim()}")`, { status: 200, endpoint: 'auth' });
     }
-    throw new BayimcoCallError('upstream_shape', `the login POST answered a page instead of a redirect${titleOf(posted.text)}; the account may need a step in the browser first`, { status: 200, body: snippet(posted.text) });
+    throw new BayimcoCallError('upstream_shape', `the login POST answered a page instead of a redirect${titleOf(posted.text)}; the account may need a step in the browser first`, { status: 200, body: snippet(posted.text), endpoint: 'auth' });
   }
   const location = posted.headers.location;
   if (posted.status < 300 || posted.status >= 400 || !location) {
-    throw new BayimcoCallError('http', `the login POST answered HTTP ${posted.status} instead of a 302 redirect${titleOf(posted.text)}`, { status: posted.status, body: snippet(posted.text) });
+    throw new BayimcoCallError('http', `the login POST answered HTTP ${posted.status} instead of a 302 redirect${titleOf(posted.text)}`, { status: posted.status, body: snippet(posted.text), endpoint: 'auth' });
   }
   // The code rides in the fragment (response_mode=fragment); bots split on '#' and parse a query string.
   const target = new URL(location, authorize);
   const answer = new URLSearchParams(target.hash.replace(/^#/, '') || target.search.replace(/^\?/, ''));
   const code = answer.get('code');
   if (answer.get('error')) throw new BayimcoCallError('bad_credentials', `Keycloak ended the login with ${answer.get('error')}${answer.get('error_description') ? `: ${answer.get('error_description')}` : ''}`);
-  if (!code) throw new BayimcoCallError('upstream_shape', `the login redirect to ${describe(target.toString())} carries no code`);
-  if (answer.get('state') !== null && answer.get('state') !== state) throw new BayimcoCallError('upstream_shape', 'the login redirect carries a state that is not ours');
+  if (!code) throw new BayimcoCallError('upstream_shape', `the login redirect to ${describe(target.toString())} carries no code`, { endpoint: 'auth' });
+  if (answer.get('state') !== null && answer.get('state') !== state) throw new BayimcoCallError('upstream_shape', 'the login redirect carries a state that is not ours', { endpoint: 'auth' });
   return tokenCall(up, kc, { grant_type: 'authorization_code', client_id: kc.clientId, code, redirect_uri: kc.redirectUri }, now);
 }
 
 async function tokenCall(up: Upstream, kc: KeycloakClient, form: Record<string, string>, now: () => Date): Promise<IssuedTokens> {
   const url = `${kc.authUrl}/protocol/openid-connect/token`;
-  const res = await up.send({ method: 'POST', url, headers: { accept: 'application/json' }, form });
+  const res = await up.send({ method: 'POST', url, headers: { accept: 'application/json' }, form, endpoint: 'auth' });
   const body = parseJson(res.text) as { error?: unknown; error_description?: unknown } | undefined;
   const grant = form.grant_type;
   if (res.status === 400 && body?.error === 'invalid_grant') {
     const why = typeof body.error_description === 'string' ? `: ${body.error_description}` : '';
     // Only a refused refresh token is final; a refused login code is a hiccup the next login repairs.
-    if (grant === 'refresh_token') throw new BayimcoCallError('invalid_grant', `Keycloak refused the refresh token (invalid_grant${why})`, { status: 400 });
-    throw new BayimcoCallError('http', `Keycloak refused the login code (invalid_grant${why})`, { status: 400 });
+    if (grant === 'refresh_token') throw new BayimcoCallError('invalid_grant', `Keycloak refused the refresh token (invalid_grant${why})`, { status: 400, endpoint: 'auth' });
+    throw new BayimcoCallError('http', `Keycloak refused the login code (invalid_grant${why})`, { status: 400, endpoint: 'auth' });
   }
   if (res.status !== 200) {
     const why = typeof body?.error === 'string' ? ` (${body.error}${typeof body.error_description === 'string' ? `: ${body.error_description}` : ''})` : '';
-    throw new BayimcoCallError('http', `the Keycloak token endpoint answered HTTP ${res.status}${why} to the ${grant} grant`, { status: res.status, body: snippet(res.text) });
+    throw new BayimcoCallError('http', `the Keycloak token endpoint answered HTTP ${res.status}${why} to the ${grant} grant`, { status: res.status, body: snippet(res.text), endpoint: 'auth' });
   }
   if (!Value.Check(TokenResponse, body)) {
     const first = Value.Errors(TokenResponse, body)[0];
-    throw new BayimcoCallError('upstream_shape', `the Keycloak token answer lacks what a refresh needs (${first?.instancePath || '/'} ${first?.message ?? 'not JSON'})`, { status: 200 });
+    throw new BayimcoCallError('upstream_shape', `the Keycloak token answer lacks what a refresh needs (${first?.instancePath || '/'} ${first?.message ?? 'not JSON'})`, { status: 200, endpoint: 'auth' });
   }
   const at = now().getTime();
   return {

@@ -45,3 +45,8 @@ export async function applyPolicies(sealed: SealedState, policies: StopPolicies,
   const detail = snapshot.slots.length > 0 ? `appointment ${snapshot.slots[0]!.startsAt}` : (snapshot.reason ?? snapshot.status);
   await sealed.set<Stop>(STOP_KEY, { policy, at: now.toISOString(), detail });
 }
+
+/** Lift a stop by hand (for a `slotwatch watch resume`); the state is the watch's ProviderState. */
+export async function clearBayimcoStop(state: { delete(key: string): Promise<void> }): Promise<void> {
+  await state.delete(STOP_KEY);
+}
