@@ -3,6 +3,7 @@ import { ConfigError, configMarkdown, loadConfig } from '@slotwatch/config';
 import { createApiKey, createWatch, deleteWatch, listWatches, type Role } from '@slotwatch/api';
 import { migrate } from '@slotwatch/db';
 import { withDb } from './db.command';
+import { runDemo } from './demo.command';
 import { startSlotwatch } from './run.command';
 import { pickServices } from './services';
 
@@ -84,6 +85,14 @@ program
   .action(async (opts: { role: string; name: string }) => {
     if (opts.role !== 'admin' && opts.role !== 'integrator') throw new InvalidArgumentError('--role must be admin or integrator');
     await withDb(loadConfig(), async (db) => print(await createApiKey(db, { role: opts.role as Role, name: opts.name })));
+  });
+
+program
+  .command('demo')
+  .description('run everything against fake upstreams: a fake consulate releases slots, slotwatch finds them, a local receiver gets signed webhooks')
+  .option('--duration <seconds>', 'stop after this many seconds (default: run until Ctrl-C)', int('--duration'), 0)
+  .action(async (opts: { duration: number }) => {
+    await runDemo(loadConfig(), { durationS: opts.duration });
   });
 
 program

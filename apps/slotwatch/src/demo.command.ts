@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { startWebhookReceiver, type ReceivedWebhook } from '@slotwatch/channel-webhook/testing';
+import type { Config } from '@slotwatch/config';
+import { startFakeTroov } from '@slotwatch/provider-troov/testing';
+import { createLogger } from '@slotwatch/telemetry';
+import { startSlotwatch } from './run.command';
+
+export interface DemoOptions {
+  /** Seconds to run; 0 = until Ctrl-C. */
+  durationS: number;
+  /** Where lines for people go. */
+  out?: (line: string) => void;
+  /** Seconds between two changes on the fake consulate. */
+  everyS?: number;
+}
+
+export interface DemoSummary {
+  opened: number;
+  closed: number;
+  webhooks: number;
+  verified: number;
+}
+
+const MONTREAL = { teamId: '61f924e90b0582a933ff3e7c', serviceId: '623e3c5319ec2e40dcf76397', serviceName: 'Demande de passeport/CNI' };
+
+/**
+ * The whole system against the fake upstreams: a fake TROOV consulate releases and books slots,
+ * slotwatch finds them and a local receiver gets the signed webhooks. Its data lives apart from
+ * a real installation's (SLOTWATCH_HOME/demo, its own subject prefix).
+ */
+export async function runDemo(base: Config, options: DemoOptions): Promise<DemoSummary> {
+  const out = options.out ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const fake = await startFakeTroov();
+  const receiver = await startWebhookReceiver({ secret: `whsec_${randomBytes(32).toString('base64')}` });
+  const adminKey = `demo-${randomBytes(18).toString('hex')}`;
+  const config: Config = {
+    ...base,
+    home: resolve(base.home, 'demo'),
+    prefix: `${base.prefix}-demo`,
+    adminKey,
+    webhookAllowPrivate: true,
+    minIntervalOverride: 2,
+    troovBudget: { calls: 10_000, perSeconds: 60 },
+    troovMinGapMs: 0,
+    logLevel: base.logLevel === 'info' ? 'warn' : base.logLevel,
+  };
+  const log = createLogger({ level: config.logLevel, name: 'slotwatch-demo' });
+  out('slotwatch demo: a fake TROOV consulate (Montréal passports) on ' + fake.url);
+  const running = await startSlotwatch(config, { log });
+  const api = running.url!;
+  const call = async <T>(path: string, body: unknown): Promise<T> => {
+    const res = await fetch(`${api}${path}`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  const summary: DemoSummary = { opened: 0, closed: 0, webhooks: 0, verified: 0 };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const watch = await call<{ id: string }>('/v1/watches', { provider: 'troov', name: 'Montréal passport (demo)', intervalSeconds: 2, target: { ...MONTREAL, baseUrl: fake.url } });
+    const hook = await call<{ secret: string }>('/v1/webhooks', { url: `${receiver.url}/slotwatch` });
+    receiver.setSecret(hook.secret);
+    out(`slotwatch is up at ${api} — status page ${api}/, watch ${watch.id} checked every 2 s`);
+    out(`webhooks go to ${receiver.url}/slotwatch and are verified with the standardwebhooks library\n`);
+
+    const seen = new Set<string>();
+    const report = (w: ReceivedWebhook) => {
+      if (seen.has(w.id)) return;
+      seen.add(w.id);
+      const body = JSON.parse(w.rawBody) as { type: string; data: { slot: { startsAt: string; openSeconds?: number } } };
+      summary.webhooks++;
+      if (w.verified) summary.verified++;
+      const when = body.data.slot.startsAt.replace('T', ' ').slice(0, 16);
+      const open = body.data.slot.openSeconds !== undefined ? ` (was open ${body.data.slot.openSeconds} s)` : '';
+      out(`  webhook ${body.type.padEnd(11)} ${when}${open}  signature ${w.verified ? 'verified ✓' : 'INVALID ✗'}`);
+    };
+
+    fake.control.openAll();
+    const pool = fake.control.freeSlots(MONTREAL.serviceId);
+    fake.control.closeAll();
+    const openNow: { day: string; time: string }[] = [];
+    const step = () => {
+      const booking = openNow.length > 0 && (openNow.length >= 3 || Math.random() < 0.35);
+      if (booking) {
+        const [slot] = openNow.splice(Math.floor(Math.random() * openNow.length), 1);
+        fake.control.closeSlot(slot!.day, slot!.time);
+        summary.closed++;
+        out(`consulate: ${slot!.day} ${slot!.time} was booked by someone`);
+      } else {
+        const slot = pool[Math.floor(Math.random() * pool.length)]!;
+        if (!openNow.some((s) => s.day === slot.day && s.time === slot.time)) {
+          fake.control.openSlot(slot.day, slot.time);
+          openNow.push(slot);
+          summary.opened++;
+          out(`consulate: a cancellation frees ${slot.day} ${slot.time}`);
+        }
+      }
+      for (const w of receiver.received()) report(w);
+    };
+    step();
+    timer = setInterval(step, (options.everyS ?? 4) * 1000);
+    await new Promise<void>((done) => {
+      if (options.durationS > 0) setTimeout(done, options.durationS * 1000);
+      process.once('SIGINT', () => done());
+      process.once('SIGTERM', () => done());
+    });
+    clearInterval(timer);
+    await new Promise((r) => setTimeout(r, 3000));
+    for (const w of receiver.received()) report(w);
+    out(`\ndemo over: ${summary.opened} slots released, ${summary.closed} booked; ${summary.webhooks} webhooks received, ${summary.verified} verified`);
+    return summary;
+  } finally {
+    clearInterval(timer);
+    await running.stop('demo over');
+    await receiver.close();
+    await fake.close();
+  }
+}
