@@ -1,10 +1,12 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, configMarkdown, loadConfig } from '@slotwatch/config';
-import { createApiKey, createWatch, deleteWatch, listWatches, type Role } from '@slotwatch/api';
+import { createApiKey, createWatch, deleteWatch, listWatches, Problem, type Role } from '@slotwatch/api';
 import { migrate } from '@slotwatch/db';
+import { TargetError } from '@slotwatch/provider-core';
 import { withDb } from './db.command';
 import { runDemo } from './demo.command';
 import { startSlotwatch } from './run.command';
+import { resolveTroovTarget, troovPresetsTable, troovServicesTable } from './troov.command';
 import { pickServices } from './services';
 
 const program = new Command('slotwatch').description('Watches appointment-booking systems for freed slots and tells people within seconds.');
@@ -38,21 +40,33 @@ program
 const watch = program.command('watch').description('manage watches');
 watch
   .command('add <provider>')
-  .description('add a watch, e.g. slotwatch watch add troov --name "Montréal passport" --target \'{"teamId":"…","serviceId":"…","serviceName":"…"}\'')
-  .requiredOption('--name <name>', 'a human name for the watch')
+  .description('add a watch, e.g. slotwatch watch add troov --preset montreal-passport, or --team <slug> --service "<name>", or --target <json>')
+  .requiredOption('--name <name>', 'a human name for the watch (TROOV: defaults to the team and service)', '')
   .option('--interval <seconds>', 'seconds between checks', int('--interval'), 300)
   .option('--target <json>', "the provider's target as JSON", '{}')
-  .option('--private', 'notify only the owner\'s channels')
-  .action(async (provider: string, opts: { name: string; interval: number; target: string; private?: boolean }) => {
+  .option('--team <slug|id>', 'TROOV: the consulate, as its page slug or its team id')
+  .option('--service <name>', 'TROOV: the exact service name (see `slotwatch troov services <team>`)')
+  .option('--preset <name>', 'TROOV: a known consulate service (see `slotwatch troov presets`)')
+  .option('--base-url <url>', 'TROOV: the API base URL (a fake server in tests; default the real one)')
+  .option('--private', "notify only the owner's channels")
+  .action(async (provider: string, opts: { name: string; interval: number; target: string; team?: string; service?: string; preset?: string; baseUrl?: string; private?: boolean }) => {
     let target: unknown;
-    try {
-      target = JSON.parse(opts.target);
-    } catch {
-      throw new InvalidArgumentError(`--target is not valid JSON: ${opts.target}`);
+    let name = opts.name;
+    if (provider === 'troov' && (opts.team || opts.service || opts.preset)) {
+      const resolved = await resolveTroovTarget(opts);
+      target = resolved.target;
+      name ||= resolved.name;
+    } else {
+      try {
+        target = JSON.parse(opts.target);
+      } catch {
+        throw new InvalidArgumentError(`--target is not valid JSON: ${opts.target}`);
+      }
     }
+    if (!name) throw new InvalidArgumentError('--name is required: a human name for the watch');
     const config = loadConfig();
     await withDb(config, async (db) =>
-      print(await createWatch(db, { provider, name: opts.name, intervalSeconds: opts.interval, target, visibility: opts.private ? 'private' : undefined }, null, { minIntervalOverride: config.minIntervalOverride })),
+      print(await createWatch(db, { provider, name, intervalSeconds: opts.interval, target, visibility: opts.private ? 'private' : undefined }, null, { minIntervalOverride: config.minIntervalOverride })),
     );
   });
 watch
@@ -87,6 +101,17 @@ program
     await withDb(loadConfig(), async (db) => print(await createApiKey(db, { role: opts.role as Role, name: opts.name })));
   });
 
+const troov = program.command('troov').description('TROOV (consulat.gouv.fr) helpers');
+troov
+  .command('services <team>')
+  .description("list a consulate's services (id, open or not, how far ahead, exact name) by page slug or team id")
+  .option('--base-url <url>', 'the API base URL (default the real one)')
+  .action(async (team: string, opts: { baseUrl?: string }) => print(await troovServicesTable(team, opts.baseUrl)));
+troov
+  .command('presets')
+  .description('known consulate services for `watch add troov --preset <name>`')
+  .action(() => print(troovPresetsTable()));
+
 program
   .command('demo')
   .description('run everything against fake upstreams: a fake consulate releases slots, slotwatch finds them, a local receiver gets signed webhooks')
@@ -101,6 +126,11 @@ program
   .action(() => print(configMarkdown()));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigError ? error.message : `slotwatch: ${error instanceof Error ? error.message : String(error)}`}\n`);
+  const message =
+    error instanceof ConfigError ? error.message
+    : error instanceof TargetError ? `slotwatch: ${error.field}: ${error.message}`
+    : error instanceof Problem ? `slotwatch: ${error.detail}`
+    : `slotwatch: ${error instanceof Error ? error.message : String(error)}`;
+  process.stderr.write(`${message}\n`);
   process.exit(1);
 });

@@ -3,7 +3,7 @@ import type { CheckContext, ProviderAdapter, Snapshot } from '@slotwatch/provide
 import { CallLog } from './bayimco.calls';
 import { failedSnapshot, runCheck } from './bayimco.check';
 import { BayimcoCallError, Upstream } from './bayimco.client';
-import { BAYIMCO_CLIENT_ID, BAYIMCO_UPSTREAM_LIMIT, BayimcoTarget, resolveTarget, spaUrl } from './bayimco.config';
+import { BAYIMCO_BASE_URL, BAYIMCO_CLIENT_ID, BAYIMCO_UPSTREAM_LIMIT, BayimcoTarget, resolveTarget, spaUrl } from './bayimco.config';
 import { readCredentials } from './bayimco.credentials';
 import { inProcessLock, type RefreshLock } from './bayimco.lock';
 import { applyPolicies, stoppedSnapshot } from './bayimco.policy';
@@ -18,8 +18,9 @@ export interface BayimcoAdapterOptions {
    */
   requestTimeoutMs?: number;
   /**
-   * Serializes token refreshes per credential across replicas (e.g. a Postgres advisory lock). Without
-   * it refreshes are serialized inside this process only; see `RefreshLock`.
+   * Serializes token refreshes per credential across replicas (e.g. a Postgres advisory lock). A
+   * `withLock` on the check context, once the scraper passes one, wins over this. Without either,
+   * refreshes are serialized inside this process only; see `RefreshLock`.
    */
   withRefreshLock?: RefreshLock;
   /**
@@ -30,6 +31,9 @@ export interface BayimcoAdapterOptions {
   /** Sent as `X-Abuse-Contact`, as impformation.bayern did so BayIMCO staff could reach the operator (§2.4). */
   abuseContact?: string;
 }
+
+/** The context as the scraper may extend it: a cross-replica lock (not yet part of CheckContext). */
+type LockingContext = CheckContext & { withLock?: RefreshLock };
 
 /** A BayIMCO adapter with its settings; `bayimcoAdapter` is the default one. */
 export function createBayimcoAdapter(options: BayimcoAdapterOptions = {}): ProviderAdapter<BayimcoTarget> {
@@ -45,9 +49,9 @@ export function createBayimcoAdapter(options: BayimcoAdapterOptions = {}): Provi
     minIntervalSeconds: 60,
     // A watch reads one person's offers with that person's login, and each hit is held for them alone.
     defaultVisibility: 'private',
-    upstreamHost: (target) => new URL(resolveTarget(target).baseUrl).host,
+    upstreamHost: (target) => new URL(target.baseUrl ?? BAYIMCO_BASE_URL).host,
     // The SPA page that fires appointments/next and shows the held slot (§3.10).
-    bookingUrl: (target) => spaUrl(resolveTarget(target).baseUrl, `appointment-selection/${target.citizenId.toUpperCase()}`),
+    bookingUrl: (target) => spaUrl(target.baseUrl ?? BAYIMCO_BASE_URL, `appointment-selection/${encodeURIComponent(target.citizenId.toUpperCase())}`),
     async check(raw: BayimcoTarget, ctx: CheckContext): Promise<Snapshot> {
       const target = resolveTarget(raw);
       const creds = readCredentials(ctx.credentials);
@@ -64,7 +68,7 @@ export function createBayimcoAdapter(options: BayimcoAdapterOptions = {}): Provi
           kc: { authUrl: target.authUrl, clientId: BAYIMCO_CLIENT_ID, redirectUri: spaUrl(target.baseUrl) },
           sealed,
           credentials: creds.credentials,
-          lock: options.withRefreshLock ?? inProcessLock,
+          lock: (ctx as LockingContext).withLock ?? options.withRefreshLock ?? inProcessLock,
           lockKey: `bayimco:refresh:${ctx.watchId}`,
           now: ctx.now,
           log: ctx.log,

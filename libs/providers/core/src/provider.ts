@@ -45,6 +45,11 @@ export interface CheckContext {
   now: () => Date;
   /** Secrets handed over for this watch (decrypted), e.g. a TROOV session id or BayIMCO tokens. */
   credentials?: Record<string, unknown>;
+  /**
+   * Runs `work` while holding a lock named `key` across every scraper replica (a Postgres advisory
+   * lock), e.g. so two replicas never both spend one rotating refresh token.
+   */
+  withLock?: <T>(key: string, work: () => Promise<T>) => Promise<T>;
 }
 
 export interface ProviderAdapter<TTarget = unknown> {

@@ -4,3 +4,4 @@ export { createWatch, type NewWatch } from './watches.service';
 export { listWatches, getWatch, deleteWatch, type WatchView } from './watches.repository';
 export { createApiKey, ensureBootstrapKey, type Role } from './keys.repository';
 export { createWebhook, listWebhooks } from './webhooks.service';
+export { Problem } from './problem';

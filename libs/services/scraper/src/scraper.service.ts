@@ -3,7 +3,7 @@ import { createHttpClient } from '@slotwatch/http';
 import { TargetError, type Snapshot } from '@slotwatch/provider-core';
 import { createProviders, findProvider } from '@slotwatch/providers';
 import type { RunningService, ServiceContext, ServiceModule } from '@slotwatch/runtime';
-import { dbProviderState, dbRequestBudget, loadWatch, pruneBudgets } from './state.repository';
+import { dbLock, dbProviderState, dbRequestBudget, loadWatch, pruneBudgets } from './state.repository';
 
 const VERSION = '0.1.0';
 
@@ -15,7 +15,7 @@ export const scraperService: ServiceModule = {
     const userAgent = `slotwatch/${VERSION} (+https://github.com/slotwatch/slotwatch${config.contact ? `; contact: ${config.contact}` : ''})`;
     const http = createHttpClient({ userAgent, timeoutMs: 20_000 });
     const budget = dbRequestBudget(db);
-    const registry = createProviders({ troov: { budget: config.troovBudget, minGapMs: config.troovMinGapMs } });
+    const registry = createProviders({ troov: { budget: config.troovBudget, minGapMs: config.troovMinGapMs }, bayimco: { abuseContact: config.contact } });
     const stopping = new AbortController();
 
     const runCheck = async (request: CheckRequestedV1): Promise<void> => {
@@ -40,6 +40,7 @@ export const scraperService: ServiceModule = {
             log: log.child({ watchId: watch.id, provider: watch.provider }),
             signal: stopping.signal,
             now: () => new Date(),
+            withLock: dbLock(db),
             credentials: watch.credentialsSealed ? (JSON.parse(secrets.open(watch.credentialsSealed)) as Record<string, unknown>) : undefined,
           });
         } catch (error) {

@@ -64,3 +64,13 @@ export async function loadWatch(db: Db, watchId: string): Promise<WatchForCheck 
 export async function pruneBudgets(db: Db): Promise<void> {
   await db`DELETE FROM request_budget WHERE window_start < now() - interval '1 day'`;
 }
+
+/** A lock across replicas: a transaction-scoped advisory lock held while `work` runs. */
+export const dbLock =
+  (db: Db) =>
+  <T>(key: string, work: () => Promise<T>): Promise<T> =>
+    db.begin(async (tx) => {
+      await tx`SELECT set_config('lock_timeout', '60s', true)`;
+      await tx`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+      return work();
+    }) as Promise<T>;
