@@ -25,7 +25,8 @@ const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T12:00:00
 
 beforeAll(async () => {
   infra = await createTestInfra('troov_release');
-  config = testConfig(infra, { minIntervalOverride: 1 });
+  // The fake's clock runs ahead of ours here, so the window must not be reused across its release.
+  config = testConfig(infra, { minIntervalOverride: 1, troovWindowCacheSeconds: 0 });
   fake = await startFakeTroov();
   receiver = await startWebhookReceiver({ secret: 'whsec_' + Buffer.alloc(32, 1).toString('base64') });
   slotwatch = await startSlotwatch(config, { services: 'scheduler,scraper,differ,notifier,api', log: pino({ level: 'silent' }) });

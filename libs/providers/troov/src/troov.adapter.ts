@@ -18,6 +18,11 @@ export interface TroovAdapterOptions {
   session?: Partial<SessionTimes>;
   /** How long team info (time zone, zone names, calendar) is reused. */
   teamCacheSeconds?: number;
+  /**
+   * How long a booking window from get-interval is reused at most; it is never reused past local
+   * midnight or the release time, when the window moves. 0 asks for it on every check.
+   */
+  windowCacheSeconds?: number;
   /** Deadline per call; julbrs needed 20 s for whole checks against a slow backend (research/troov.md §2). */
   requestTimeoutMs?: number;
   /** The wait between calls, replaceable so tests run fast. */
@@ -61,7 +66,7 @@ export function createTroovAdapter(options: TroovAdapterOptions = {}): ProviderA
       const credential = typeof ctx.credentials?.sessionId === 'string' ? ctx.credentials.sessionId : undefined;
       const sessions = new SessionKeeper(client, target, ctx.state, times, ctx.now, ctx.log, credential);
       try {
-        return await runCheck(target, ctx, { client, sessions, teamCacheSeconds: options.teamCacheSeconds ?? 6 * 3600 });
+        return await runCheck(target, ctx, { client, sessions, teamCacheSeconds: options.teamCacheSeconds ?? 6 * 3600, windowCacheSeconds: options.windowCacheSeconds ?? 3600 });
       } catch (error) {
         if (!(error instanceof TroovCallError)) throw error;
         return failed(error, client.requests);

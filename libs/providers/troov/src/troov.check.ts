@@ -1,7 +1,7 @@
 import type { ObservedSlotV1 } from '@slotwatch/contracts';
 import { TargetError, type CheckContext, type Snapshot } from '@slotwatch/provider-core';
 import { availability, excludeDays, getInterval, getTeam } from './troov.api';
-import { bookingWindow, daysBetween, localDay, zonedIso } from './troov.calendar';
+import { addDays, bookingWindow, daysBetween, localDay, zonedInstant, zonedIso } from './troov.calendar';
 import { TroovCallError, type TroovClient } from './troov.client';
 import { isTimeZone, type ResolvedTarget } from './troov.config';
 import type { TroovAvailability, TroovZone } from './troov.schema';
@@ -24,7 +24,7 @@ const DAY_FAILURES = new Set(['http', 'timeout', 'network', 'upstream_shape']);
 export async function runCheck(
   target: ResolvedTarget,
   ctx: CheckContext,
-  deps: { client: TroovClient; sessions: SessionKeeper; teamCacheSeconds: number },
+  deps: { client: TroovClient; sessions: SessionKeeper; teamCacheSeconds: number; windowCacheSeconds: number },
 ): Promise<Snapshot> {
   const { client, sessions } = deps;
   const team = await loadTeam(client, ctx, target, deps.teamCacheSeconds);
@@ -36,7 +36,7 @@ export async function runCheck(
   }
   const now = ctx.now();
   const today = localDay(now, tz);
-  const window = await windowOf(client, target, zone, tz, now, ctx);
+  const window = await windowOf(client, target, zone, tz, now, ctx, deps.windowCacheSeconds);
   const days = daysBetween(window.start > today ? window.start : today, window.end);
 
   let renewed = false;
@@ -170,6 +170,7 @@ async function windowOf(
   tz: string,
   now: Date,
   ctx: CheckContext,
+  cacheSeconds: number,
 ): Promise<{ start: string; end: string }> {
   const fallback = () => {
     if (!zone.dynamic_calendar) return undefined;
@@ -179,8 +180,18 @@ async function windowOf(
     const window = fallback();
     if (window) return window;
   }
+  // The window moves only at the daily release time and at local midnight: reuse it until then
+  // (at most `cacheSeconds`), which saves a call on nearly every check.
+  const cacheKey = `interval:${target.serviceId}`;
+  const cached = cacheSeconds > 0 ? await ctx.state.get<{ start: string; end: string; validUntil: string }>(cacheKey) : undefined;
+  if (cached && Date.parse(cached.validUntil) > now.getTime()) return { start: cached.start, end: cached.end };
   try {
-    return await getInterval(client, target.teamId, target.serviceId);
+    const window = await getInterval(client, target.teamId, target.serviceId);
+    if (cacheSeconds > 0) {
+      const validUntil = windowValidUntil(zone, tz, now, cacheSeconds);
+      await ctx.state.set(cacheKey, { ...window, validUntil: validUntil.toISOString() }, Math.ceil((validUntil.getTime() - now.getTime()) / 1000));
+    }
+    return window;
   } catch (error) {
     const window = fallback();
     if (!(error instanceof TroovCallError) || !DAY_FAILURES.has(error.kind) || !window) throw error;
@@ -189,3 +200,17 @@ async function windowOf(
   }
 }
 
+
+/** The next moment the booking window can change: local midnight or the release time (capped). */
+function windowValidUntil(zone: TroovZone, tz: string, now: Date, capSeconds: number): Date {
+  const today = localDay(now, tz);
+  const candidates = [zonedInstant(addDays(today, 1), '00:00', tz).getTime(), now.getTime() + capSeconds * 1000];
+  const hour = Number(zone.dynamic_calendar_opening?.hour);
+  const minute = Number(zone.dynamic_calendar_opening?.minute);
+  if (Number.isFinite(hour)) {
+    const hhmm = `${String(hour).padStart(2, '0')}:${String(Number.isFinite(minute) ? minute : 0).padStart(2, '0')}`;
+    const release = zonedInstant(today, hhmm, tz).getTime();
+    if (release > now.getTime()) candidates.push(release);
+  }
+  return new Date(Math.max(now.getTime() + 1000, Math.min(...candidates)));
+}
