@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { TargetError } from '@slotwatch/provider-core';
+import { isTimeZone, TargetError } from '@slotwatch/provider-core';
 
 /** The citizen API behind https://impfzentren.bayern/citizen/ (research/bayimco.md §1, §3). */
 export const BAYIMCO_BASE_URL = 'https://impfzentren.bayern/api/v1';
@@ -121,14 +121,6 @@ export function spaUrl(baseUrl: string, path = ''): string {
   return new URL(`/citizen/${path}`, baseUrl).toString();
 }
 
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export function isDay(value: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);

@@ -3,7 +3,8 @@ import { TargetError, type CheckContext, type Snapshot } from '@slotwatch/provid
 import { availability, excludeDays, getInterval, getTeam } from './troov.api';
 import { addDays, bookingWindow, daysBetween, localDay, zonedInstant, zonedIso } from './troov.calendar';
 import { TroovCallError, type TroovClient } from './troov.client';
-import { isTimeZone, type ResolvedTarget } from './troov.config';
+import { isTimeZone } from '@slotwatch/provider-core';
+import type { ResolvedTarget } from './troov.config';
 import type { TroovAvailability, TroovZone } from './troov.schema';
 import type { SessionKeeper } from './troov.session';
 

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { TargetError } from '@slotwatch/provider-core';
+import { isTimeZone, TargetError } from '@slotwatch/provider-core';
 
 /** The public backend behind https://consulat.gouv.fr/<slug>/rendez-vous (research/troov.md §0). */
 export const TROOV_BASE_URL = 'https://api.consulat.gouv.fr/api';
@@ -93,11 +93,3 @@ export function resolveTarget(target: TroovTarget): ResolvedTarget {
   };
 }
 
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
