@@ -34,7 +34,7 @@ program
   .command('migrate')
   .description('apply database migrations (under an advisory lock) and exit')
   .action(async () => {
-    await withDb(loadConfig(), async (db) => print({ applied: await migrate(db) }));
+    await withDb(loadConfig(), async (db) => print({ applied: await migrate(db) }), { migrate: false });
   });
 
 const watch = program.command('watch').description('manage watches');
