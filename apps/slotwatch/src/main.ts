@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, configMarkdown, loadConfig } from '@slotwatch/config';
-import { createApiKey, createWatch, deleteWatch, listWatches, Problem, type Role } from '@slotwatch/api';
+import { changeWatch, createApiKey, createWatch, deleteWatch, listApiKeys, listWatches, Problem, revokeApiKey, type Role } from '@slotwatch/api';
 import { migrate } from '@slotwatch/db';
 import { TargetError } from '@slotwatch/provider-core';
 import { withDb } from './db.command';
@@ -88,10 +88,22 @@ watch
       print(`deleted ${id}`);
     });
   });
+for (const [verb, active] of [['pause', false], ['resume', true]] as const) {
+  watch
+    .command(`${verb} <id>`)
+    .description(active ? 'resume the checks of a paused watch' : 'stop checking a watch (its slots and history stay)')
+    .action(async (id: string) => {
+      const config = loadConfig();
+      await withDb(config, async (db) => {
+        const changed = await changeWatch(db, id, { active }, { minIntervalOverride: config.minIntervalOverride });
+        if (!changed) throw new Error(`no watch ${id} (see \`slotwatch watch list\`)`);
+        print(`${active ? 'resumed' : 'paused'} ${id} (${changed.name})`);
+      });
+    });
+}
 
-program
-  .command('keys')
-  .description('manage API keys')
+const keys = program.command('keys').description('manage API keys');
+keys
   .command('create')
   .description('create an API key (shown once)')
   .option('--role <role>', 'admin or integrator', 'admin')
@@ -99,6 +111,27 @@ program
   .action(async (opts: { role: string; name: string }) => {
     if (opts.role !== 'admin' && opts.role !== 'integrator') throw new InvalidArgumentError('--role must be admin or integrator');
     await withDb(loadConfig(), async (db) => print(await createApiKey(db, { role: opts.role as Role, name: opts.name })));
+  });
+keys
+  .command('list')
+  .description('list API keys (their prefixes, never the keys)')
+  .action(async () => {
+    await withDb(loadConfig(), async (db) => {
+      const items = await listApiKeys(db, { limit: 500 });
+      for (const k of items) {
+        const state = k.revokedAt ? `revoked ${k.revokedAt}` : k.lastUsedAt ? `last used ${k.lastUsedAt}` : 'never used';
+        print(`${k.id}  ${k.role.padEnd(10)} ${k.prefix.padEnd(11)}  ${state}  ${k.name}`);
+      }
+    });
+  });
+keys
+  .command('revoke <id>')
+  .description('revoke an API key at once')
+  .action(async (id: string) => {
+    await withDb(loadConfig(), async (db) => {
+      if (!(await revokeApiKey(db, id))) throw new Error(`no live API key ${id} (see \`slotwatch keys list\`)`);
+      print(`revoked ${id}`);
+    });
   });
 
 const troov = program.command('troov').description('TROOV (consulat.gouv.fr) helpers');

@@ -1,3 +1,4 @@
 export * from './subjects';
 export * from './messages';
+export * from './watch-events';
 export * from './registry';

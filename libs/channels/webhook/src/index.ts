@@ -10,4 +10,4 @@ export {
 } from './ssrf.guard';
 export { nextAttemptDelayMs, WEBHOOK_RETRY_SCHEDULE_S, type RetryHints } from './webhook.schedule';
 export { createCircuitBreaker, type CircuitBreaker, type CircuitBreakerOptions, type CircuitState } from './circuit.breaker';
-export { createWebhookChannel, type WebhookChannel, type WebhookChannelOptions, type WebhookMessage } from './webhook.channel';
+export { CIRCUIT_OPEN, isCircuitOpen, createWebhookChannel, type WebhookChannel, type WebhookChannelOptions, type WebhookMessage } from './webhook.channel';

@@ -45,6 +45,12 @@ export interface WebhookChannel extends Channel<WebhookMessage> {
   close(): Promise<void>;
 }
 
+/** The error of an attempt the breaker refused: nothing was sent, so it is no real attempt. */
+export const CIRCUIT_OPEN = 'circuit open';
+
+/** True for the outcome of a call the circuit breaker refused (the dispatcher defers it). */
+export const isCircuitOpen = (outcome: AttemptOutcome): boolean => outcome.kind === 'retry' && outcome.error === CIRCUIT_OPEN && outcome.status === undefined;
+
 /** Bytes of the receiver's answer kept for the delivery log. */
 const RESPONSE_KEEP_BYTES = 4096;
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -64,7 +70,7 @@ export function createWebhookChannel(options: WebhookChannelOptions): WebhookCha
       return { kind: 'failed', durationMs: 0, error: `cannot sign the webhook: ${messageOf(error)}` };
     }
     // A dead receiver is not called while its circuit is open, so it cannot hold a slot for 15 s.
-    if (!breaker.canSend(message.webhookId)) return { kind: 'retry', durationMs: 0, error: 'circuit open' };
+    if (!breaker.canSend(message.webhookId)) return { kind: 'retry', durationMs: 0, error: CIRCUIT_OPEN };
 
     const started = performance.now();
     try {

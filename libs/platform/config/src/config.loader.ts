@@ -18,12 +18,28 @@ export interface Config {
   minIntervalOverride?: number;
   troovBudget: { calls: number; perSeconds: number };
   troovMinGapMs: number;
+  troovWindowCacheSeconds: number;
   scraperConcurrency: number;
   deliveryConcurrency: number;
+  staleAfterIntervals: number;
+  massCloseGuard: boolean;
+  massCloseMin: number;
+  eventRetentionDays: number;
   shutdownGraceMs: number;
   logLevel: string;
   otlpEndpoint?: string;
   otelServiceName?: string;
+  /** Email channel; undefined when SMTP_URL is unset (the channel is off). */
+  smtpUrl?: string;
+  mailFrom?: string;
+  mailUnsubscribeMailto?: string;
+  mailDkim?: { domainName: string; keySelector: string; privateKey: string };
+  emailDigestWindowS: number;
+  /** X channel; both undefined when it is off. */
+  twitterAppKey?: string;
+  twitterAppSecret?: string;
+  twitterApiUrl: string;
+  twitterCoalesceS: number;
 }
 
 /** Every violation found, reported at once. */
@@ -89,6 +105,17 @@ export function loadConfig(env: Raw = process.env): Config {
   if (adminKey !== undefined && adminKey.length < 24) {
     problems.push('SLOTWATCH_ADMIN_KEY is shorter than 24 characters: use a long random value (openssl rand -hex 24)');
   }
+  if (values.SMTP_URL !== undefined && values.SLOTWATCH_MAIL_FROM === undefined) {
+    problems.push('SMTP_URL is set but SLOTWATCH_MAIL_FROM is not: give the From address of alerts, e.g. "slotwatch <alerts@example.org>"');
+  }
+  if ((values.TWITTER_APP_KEY === undefined) !== (values.TWITTER_APP_SECRET === undefined)) {
+    problems.push('TWITTER_APP_KEY and TWITTER_APP_SECRET go together: set both to turn the X channel on, or neither');
+  }
+  const dkim = ['SLOTWATCH_MAIL_DKIM_DOMAIN', 'SLOTWATCH_MAIL_DKIM_SELECTOR', 'SLOTWATCH_MAIL_DKIM_PRIVATE_KEY'];
+  const dkimSet = dkim.filter((name) => values[name] !== undefined);
+  if (dkimSet.length > 0 && dkimSet.length < dkim.length) {
+    problems.push(`DKIM signing needs all of ${dkim.join(', ')}; missing ${dkim.filter((n) => !dkimSet.includes(n)).join(', ')}`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const port = values.PORT as number;
   return {
@@ -109,12 +136,33 @@ export function loadConfig(env: Raw = process.env): Config {
     minIntervalOverride: values.SLOTWATCH_MIN_INTERVAL_S as number | undefined,
     troovBudget: values.SLOTWATCH_TROOV_BUDGET as { calls: number; perSeconds: number },
     troovMinGapMs: values.SLOTWATCH_TROOV_MIN_GAP_MS as number,
+    troovWindowCacheSeconds: values.SLOTWATCH_TROOV_WINDOW_CACHE_S as number,
     scraperConcurrency: values.SLOTWATCH_SCRAPER_CONCURRENCY as number,
     deliveryConcurrency: values.SLOTWATCH_DELIVERY_CONCURRENCY as number,
+    staleAfterIntervals: values.SLOTWATCH_STALE_AFTER_INTERVALS as number,
+    massCloseGuard: values.SLOTWATCH_MASS_CLOSE_GUARD as boolean,
+    massCloseMin: values.SLOTWATCH_MASS_CLOSE_MIN as number,
+    eventRetentionDays: values.SLOTWATCH_EVENT_RETENTION_DAYS as number,
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS as number,
     logLevel: values.LOG_LEVEL as string,
     otlpEndpoint: values.OTEL_EXPORTER_OTLP_ENDPOINT as string | undefined,
     otelServiceName: values.OTEL_SERVICE_NAME as string | undefined,
+    smtpUrl: values.SMTP_URL as string | undefined,
+    mailFrom: values.SLOTWATCH_MAIL_FROM as string | undefined,
+    mailUnsubscribeMailto: values.SLOTWATCH_MAIL_UNSUBSCRIBE_MAILTO as string | undefined,
+    mailDkim:
+      dkimSet.length === dkim.length
+        ? {
+            domainName: values.SLOTWATCH_MAIL_DKIM_DOMAIN as string,
+            keySelector: values.SLOTWATCH_MAIL_DKIM_SELECTOR as string,
+            privateKey: (values.SLOTWATCH_MAIL_DKIM_PRIVATE_KEY as string).replace(/\\n/g, '\n'),
+          }
+        : undefined,
+    emailDigestWindowS: values.SLOTWATCH_EMAIL_DIGEST_WINDOW_S as number,
+    twitterAppKey: values.TWITTER_APP_KEY as string | undefined,
+    twitterAppSecret: values.TWITTER_APP_SECRET as string | undefined,
+    twitterApiUrl: values.TWITTER_API_URL as string,
+    twitterCoalesceS: values.SLOTWATCH_TWITTER_COALESCE_S as number,
   };
 }
 

@@ -51,8 +51,18 @@ export interface Bus {
     handler: (payload: MessagePayloads[K], info: DeliveryInfo) => Promise<void>,
     options: ConsumeOptions,
   ): Promise<Consumption>;
+  /** JetStream's counts for each durable consumer this process consumes (metrics). */
+  consumerStats(): Promise<ConsumerStats[]>;
   /** Drain and close the connection. */
   close(): Promise<void>;
+}
+
+export interface ConsumerStats {
+  consumer: string;
+  /** In the stream, not yet delivered (`num_pending`). */
+  pending: number;
+  /** Delivered, not yet acknowledged (`num_ack_pending`). */
+  ackPending: number;
 }
 
 export async function connectBus(options: { url: string; naming: Naming; tracer: Tracer; log: Logger; name: string }): Promise<Bus> {
@@ -61,6 +71,7 @@ export async function connectBus(options: { url: string; naming: Naming; tracer:
   await provision(jsm, options.naming);
   const js = jetstream(nc);
   const { tracer, log } = options;
+  const consuming = new Map<string, () => Promise<ConsumerStats>>();
 
   return {
     naming: options.naming,
@@ -70,8 +81,10 @@ export async function connectBus(options: { url: string; naming: Naming; tracer:
         const errors = [...validators[kind].Errors(payload)].map((e) => `${e.instancePath || '/'} ${e.message}`);
         throw new PermanentFailure(`refusing to publish an invalid ${kind}: ${errors.slice(0, 3).join('; ')}`);
       }
-      return producerSpan(tracer, subject, msgId, async (headers) => {
-        const ack = await js.publish(subject, JSON.stringify(payload), { msgID: msgId, headers });
+      const body = JSON.stringify(payload);
+      return producerSpan(tracer, subject, msgId, Buffer.byteLength(body), async (headers, span) => {
+        const ack = await js.publish(subject, body, { msgID: msgId, headers });
+        span.setAttributes({ 'messaging.nats.stream': ack.stream, 'messaging.nats.stream.sequence': ack.seq, 'messaging.nats.duplicate': ack.duplicate });
         return { duplicate: ack.duplicate };
       });
     },
@@ -79,13 +92,18 @@ export async function connectBus(options: { url: string; naming: Naming; tracer:
       const { stream, durable } = consumers[consumerKey];
       const consumer = await js.consumers.get(streamName(options.naming, stream), durable);
       const messages: ConsumerMessages = await consumer.consume({ max_messages: consumeOptions.concurrency });
+      consuming.set(durable, async () => {
+        const info = await consumer.info();
+        return { consumer: durable, pending: info.num_pending, ackPending: info.num_ack_pending };
+      });
       const inFlight = new Set<Promise<void>>();
       let wake: (() => void) | undefined;
 
       const settle = (fate: 'ack' | 'nak' | 'term') => consumeOptions.onFate?.(fate);
       const handle = async (msg: JsMsg): Promise<void> => {
         const deliveryCount = msg.info.deliveryCount;
-        await consumerSpan(tracer, msg.subject, msg.headers, { 'messaging.consumer.group.name': durable, 'messaging.message.delivery_count': deliveryCount }, async () => {
+        const spanAttributes = { 'messaging.consumer.group.name': durable, 'messaging.message.delivery_count': deliveryCount, 'messaging.message.body.size': msg.data.length, 'messaging.nats.stream.sequence': msg.seq };
+        await consumerSpan(tracer, msg.subject, msg.headers, spanAttributes, async () => {
           let payload: unknown;
           try {
             payload = msg.json();
@@ -136,11 +154,15 @@ export async function connectBus(options: { url: string; naming: Naming; tracer:
       return {
         inFlight: () => inFlight.size,
         async stop() {
+          consuming.delete(durable);
           await messages.close();
           await loop.catch(() => undefined);
           await Promise.allSettled([...inFlight]);
         },
       };
+    },
+    async consumerStats() {
+      return Promise.all([...consuming.values()].map((read) => read()));
     },
     async close() {
       if (!nc.isClosed()) await nc.drain();

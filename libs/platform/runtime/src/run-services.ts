@@ -62,6 +62,9 @@ export async function runServices(modules: ServiceModule[], config: Config, opti
     }
     const bus = await connectBus({ url: config.natsUrl, naming: { prefix: config.prefix }, tracer: telemetry.tracer, log, name: options.name });
     closers.push(() => bus.close());
+    // Consumer lag, read from JetStream at scrape time for the consumers this process runs.
+    metrics.consumerPending.source('bus', async (g) => { for (const c of await bus.consumerStats()) g.set({ consumer: c.consumer }, c.pending); });
+    metrics.consumerAckPending.source('bus', async (g) => { for (const c of await bus.consumerStats()) g.set({ consumer: c.consumer }, c.ackPending); });
     if (!config.secretKey) {
       log.warn('SLOTWATCH_SECRET_KEY is not set: using a random key for this run, so stored secrets will not open after a restart');
     }

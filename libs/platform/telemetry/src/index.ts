@@ -1,3 +1,3 @@
-export { createLogger, REDACT_PATHS, type Logger } from './logger';
-export { createMetrics, type Metrics } from './metrics';
-export { startTelemetry, type TelemetryHandle } from './tracing';
+export { createLogger, REDACT_PATHS, scrubSecrets, type Logger } from './logger';
+export { createMetrics, type Metrics, type ScrapedGauge } from './metrics';
+export { startTelemetry, addSpanProcessor, type TelemetryHandle } from './tracing';

@@ -10,7 +10,7 @@ export const apiService: ServiceModule = {
     if (config.adminKey) await ensureBootstrapKey(db, config.adminKey);
     const app = await buildApp({
       db, secrets: ctx.secrets, registry: ctx.metrics.registry, log: ctx.log, isReady: ctx.isReady, webhookAllowPrivate: config.webhookAllowPrivate,
-      minIntervalOverride: config.minIntervalOverride,
+      minIntervalOverride: config.minIntervalOverride, publicUrl: config.publicUrl,
     });
     const address = await app.listen({ host: config.host, port: config.port });
     const port = new URL(address).port;

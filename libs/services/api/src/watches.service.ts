@@ -2,7 +2,7 @@ import { Value } from 'typebox/value';
 import type { Db } from '@slotwatch/db';
 import { findProvider, providers } from '@slotwatch/providers';
 import { badField } from './problem';
-import { insertWatch, type WatchView } from './watches.repository';
+import { getWatch, insertWatch, updateWatch, type WatchChanges, type WatchView } from './watches.repository';
 
 export interface NewWatch {
   provider: string;
@@ -45,4 +45,25 @@ export async function createWatch(db: Db, input: NewWatch, owner: string | null,
     visibility: input.visibility ?? adapter.defaultVisibility,
     owner,
   });
+}
+
+/**
+ * Changes a watch's name, interval, active flag or visibility; the interval is held to the
+ * provider's floor like at creation. The API (PATCH) and the CLI (`watch resume|pause`) call this.
+ * Undefined when there is no such watch.
+ */
+export async function changeWatch(db: Db, id: string, changes: WatchChanges, options: { minIntervalOverride?: number } = {}): Promise<WatchView | undefined> {
+  const current = await getWatch(db, id);
+  if (!current) return undefined;
+  if (changes.intervalSeconds !== undefined) {
+    const adapter = findProvider(current.provider);
+    const floor = options.minIntervalOverride ?? adapter?.minIntervalSeconds ?? 1;
+    if (changes.intervalSeconds < floor) {
+      throw badField(
+        'intervalSeconds',
+        `intervalSeconds ${changes.intervalSeconds} is below the ${current.provider} floor of ${floor} seconds; checking more often gets slotwatch blocked`,
+      );
+    }
+  }
+  return updateWatch(db, id, changes);
 }

@@ -1,3 +1,3 @@
 export { differService } from './differ.service';
-export { applyObservation, type DiffResult } from './differ.logic';
-export { startOutboxRelay } from './outbox.relay';
+export { applyObservation, DEFAULT_DIFF_OPTIONS, type DiffOptions, type DiffResult } from './differ.logic';
+export { startOutboxRelay, drainOutbox, type DrainResult, type OutboxRelay } from './outbox.relay';

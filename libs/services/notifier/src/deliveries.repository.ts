@@ -1,37 +1,5 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from '@slotwatch/db';
-import type { SlotChangedV1 } from '@slotwatch/contracts';
-
-/**
- * Records the event once and one delivery per matching, enabled webhook, in one transaction.
- * The unique (event, channel, subscription) key makes a redelivered message add nothing.
- * A private watch's events go only to webhooks owned by the watch's owner.
- */
-export async function fanOut(db: Db, event: SlotChangedV1, body: string, owner: string | null): Promise<number> {
-  return db.begin(async (tx) => {
-    await tx`
-      INSERT INTO notifier_events (event_id, watch_id, event_at, body)
-      VALUES (${event.eventId}, ${event.watch.id}, ${event.at}, ${body})
-      ON CONFLICT DO NOTHING`;
-    const rows = await tx`
-      INSERT INTO deliveries (event_id, channel, subscription_id)
-      SELECT ${event.eventId}, 'webhook', w.id
-      FROM webhooks w LEFT JOIN webhook_state s ON s.webhook_id = w.id
-      WHERE w.deleted_at IS NULL AND s.disabled_at IS NULL
-        AND (${event.visibility} = 'public' OR w.owner_key_id::text = ${owner})
-        AND (NOT w.filter ? 'watchIds' OR w.filter->'watchIds' ? ${event.watch.id})
-        AND (NOT w.filter ? 'providers' OR w.filter->'providers' ? ${event.watch.provider})
-        AND (NOT w.filter ? 'types' OR w.filter->'types' ? ${event.type})
-      ON CONFLICT DO NOTHING
-      RETURNING 1`;
-    if (rows.length) await tx`SELECT pg_notify('slotwatch_deliveries', '')`;
-    return rows.length;
-  });
-}
-
-export async function watchOwner(db: Db, watchId: string): Promise<string | null> {
-  const [row] = await db<{ owner: string | null }[]>`SELECT owner FROM watches WHERE id = ${watchId}`;
-  return row?.owner ?? null;
-}
 
 export interface ClaimedDelivery {
   id: string;
@@ -40,72 +8,152 @@ export interface ClaimedDelivery {
   webhookId: string;
   url: string;
   secretSealed: string;
+  /** The secret before a rotation, while it has not expired: it signs too. */
+  previousSecretSealed: string | null;
   body: string;
   eventAt: Date;
+  /** The webhook was deleted after the delivery was made. */
+  deleted: boolean;
+  /** The fan-out's trace context; the attempt's span is its child. */
+  traceparent: string | null;
 }
 
-/** Leases due deliveries (FOR UPDATE SKIP LOCKED): several notifiers share work without double sends. */
-export async function claimDue(db: Db, limit: number, leaseSeconds = 60): Promise<ClaimedDelivery[]> {
+/**
+ * Leases due webhook deliveries (FOR UPDATE SKIP LOCKED): several notifiers share work without
+ * double sends. At most `perEndpoint` per webhook in one claim, none for `excluded` webhooks (their
+ * circuit is open or their slots are full), so one slow or dead receiver never holds every slot.
+ */
+export async function claimDue(db: Db, limit: number, options: { perEndpoint: number; excluded: string[]; leaseSeconds?: number }): Promise<ClaimedDelivery[]> {
   if (limit <= 0) return [];
-  const rows = await db<{ id: string; event_id: string; attempts: number; webhook_id: string; url: string; secret_sealed: string; body: string; event_at: Date }[]>`
-    WITH c AS (
-      SELECT id FROM deliveries
-      WHERE status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
+  const rows = await db<{ id: string; event_id: string; attempts: number; webhook_id: string; url: string; secret_sealed: string; previous_secret_sealed: string | null; body: string; event_at: Date; deleted: boolean; traceparent: string | null }[]>`
+    WITH cand AS (
+      SELECT id, subscription_id, next_attempt_at FROM deliveries
+      WHERE channel = 'webhook' AND status = 'pending' AND next_attempt_at <= now()
+        AND (locked_until IS NULL OR locked_until < now())
+        AND subscription_id <> ALL(${db.array(options.excluded)}::uuid[])
+      ORDER BY next_attempt_at
+      LIMIT ${limit * 4}
+      FOR UPDATE SKIP LOCKED
+    ), c AS (
+      SELECT id FROM (SELECT id, next_attempt_at, row_number() OVER (PARTITION BY subscription_id ORDER BY next_attempt_at, id) AS rn FROM cand) r
+      WHERE rn <= ${options.perEndpoint}
       ORDER BY next_attempt_at
       LIMIT ${limit}
-      FOR UPDATE SKIP LOCKED
     ), d AS (
-      UPDATE deliveries d SET locked_until = now() + make_interval(secs => ${leaseSeconds}), attempts = d.attempts + 1
+      UPDATE deliveries d SET locked_until = now() + make_interval(secs => ${options.leaseSeconds ?? 60}), attempts = d.attempts + 1
       FROM c WHERE d.id = c.id
-      RETURNING d.id, d.event_id, d.attempts, d.subscription_id
+      RETURNING d.id, d.event_id, d.attempts, d.subscription_id, d.traceparent
     )
-    SELECT d.id, d.event_id, d.attempts, w.id AS webhook_id, w.url, w.secret_sealed, e.body, e.event_at
+    SELECT d.id, d.event_id, d.attempts, w.id AS webhook_id, w.url, w.secret_sealed,
+           CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret_sealed END AS previous_secret_sealed,
+           e.body, e.event_at, w.deleted_at IS NOT NULL AS deleted, d.traceparent
     FROM d JOIN webhooks w ON w.id = d.subscription_id JOIN notifier_events e ON e.event_id = d.event_id`;
-  return rows.map((r) => ({ id: r.id, eventId: r.event_id, attempts: r.attempts, webhookId: r.webhook_id, url: r.url, secretSealed: r.secret_sealed, body: r.body, eventAt: r.event_at }));
+  return rows.map((r) => ({
+    id: r.id, eventId: r.event_id, attempts: r.attempts, webhookId: r.webhook_id, url: r.url, secretSealed: r.secret_sealed,
+    previousSecretSealed: r.previous_secret_sealed, body: r.body, eventAt: r.event_at, deleted: r.deleted, traceparent: r.traceparent,
+  }));
 }
 
 export interface AttemptRecord {
   deliveryId: string;
+  webhookId: string;
   outcome: string;
   status: number | null;
   durationMs: number;
   error: string | null;
   response: string | null;
-  /** pending (with nextAttemptAt), delivered or failed. */
+  /** pending (with its time), delivered or failed. */
   next: { status: 'pending'; at: Date } | { status: 'delivered' } | { status: 'failed' };
+  /** Whether the receiver took it (false for a failure that says something about the endpoint). */
+  ok: boolean;
 }
 
-/** Records one attempt and the delivery's new state in one statement. */
-export async function recordAttempt(db: Db, a: AttemptRecord): Promise<void> {
-  const status = a.next.status;
-  const nextAt = a.next.status === 'pending' ? a.next.at : null;
-  await db`
-    WITH attempt AS (
+/**
+ * Records attempts and the deliveries' new state in one statement (group commit), and keeps each
+ * endpoint's health: a success clears `failing_since`, a failure sets it if unset. Answers the
+ * failing endpoints with the start of their failure run.
+ */
+export async function recordAttempts(db: Db, records: AttemptRecord[]): Promise<Map<string, Date>> {
+  const healthy = [...new Set(records.filter((r) => r.ok).map((r) => r.webhookId))];
+  const failing = [...new Set(records.filter((r) => !r.ok).map((r) => r.webhookId))].filter((id) => !healthy.includes(id));
+  const col = <K>(f: (r: AttemptRecord) => K) => db.array(records.map(f) as never[]);
+  const rows = await db<{ webhook_id: string; failing_since: Date }[]>`
+    WITH r AS (
+      SELECT * FROM unnest(
+        ${col((r) => r.deliveryId)}::bigint[], ${col((r) => r.outcome)}::text[], ${col((r) => (r.status === null ? null : String(r.status)))}::int[],
+        ${col((r) => String(Math.round(r.durationMs)))}::int[], ${col((r) => r.error)}::text[], ${col((r) => r.response)}::text[],
+        ${col((r) => r.next.status)}::text[], ${col((r) => (r.next.status === 'pending' ? r.next.at.toISOString() : null))}::timestamptz[]
+      ) AS r(delivery_id, outcome, status, duration_ms, error, response, next_status, next_at)
+    ), attempt AS (
       INSERT INTO delivery_attempts (delivery_id, outcome, status, duration_ms, error, response)
-      VALUES (${a.deliveryId}, ${a.outcome}, ${a.status}, ${Math.round(a.durationMs)}, ${a.error}, ${a.response})
+      SELECT delivery_id, outcome, status, duration_ms, error, response FROM r
+    ), upd AS (
+      UPDATE deliveries d SET
+        status = r.next_status,
+        next_attempt_at = COALESCE(r.next_at, d.next_attempt_at),
+        locked_until = NULL,
+        last_status = r.status,
+        last_error = r.error,
+        delivered_at = CASE WHEN r.next_status = 'delivered' THEN now() ELSE d.delivered_at END
+      FROM r WHERE d.id = r.delivery_id
+    ), healed AS (
+      UPDATE webhook_state SET failing_since = NULL, updated_at = now()
+      WHERE webhook_id = ANY(${db.array(healthy)}::uuid[]) AND failing_since IS NOT NULL
     )
-    UPDATE deliveries SET
-      status = ${status},
-      next_attempt_at = COALESCE(${nextAt}::timestamptz, next_attempt_at),
-      locked_until = NULL,
-      last_status = ${a.status},
-      last_error = ${a.error},
-      delivered_at = CASE WHEN ${status} = 'delivered' THEN now() ELSE delivered_at END
-    WHERE id = ${a.deliveryId}`;
+    INSERT INTO webhook_state (webhook_id, failing_since)
+    SELECT unnest(${db.array(failing)}::uuid[]), now()
+    ON CONFLICT (webhook_id) DO UPDATE SET failing_since = COALESCE(webhook_state.failing_since, now()), updated_at = now()
+    RETURNING webhook_id, failing_since`;
+  return new Map(rows.map((r) => [r.webhook_id, r.failing_since]));
 }
 
-/** A webhook that answered 410 Gone: disable it and cancel what is still pending for it. */
-export async function disableWebhook(db: Db, webhookId: string, reason: string): Promise<void> {
-  await db.begin(async (tx) => {
-    await tx`
+/** Gives leased deliveries back without counting an attempt (nothing was sent: circuit open). */
+export async function deferDeliveries(db: Db, ids: string[], at: Date): Promise<void> {
+  await db`
+    UPDATE deliveries SET locked_until = NULL, next_attempt_at = ${at}, attempts = GREATEST(attempts - 1, 0)
+    WHERE id = ANY(${db.array(ids)}::bigint[])`;
+}
+
+export async function cancelDelivery(db: Db, id: string, reason: string): Promise<void> {
+  await db`UPDATE deliveries SET status = 'cancelled', locked_until = NULL, last_error = ${reason} WHERE id = ${id}`;
+}
+
+/**
+ * Disables a webhook (410 Gone, or failing for days), cancels what is pending for it, and tells its
+ * owner: a `webhook.disabled` event goes to the owner's other enabled webhooks (those without a
+ * `types` filter, or with one that names it), like Svix's EndpointDisabledEvent. Answers false when
+ * it was already disabled.
+ */
+export async function disableWebhook(db: Db, webhookId: string, reason: string): Promise<boolean> {
+  return db.begin(async (tx) => {
+    const [changed] = await tx<{ disabled_at: Date }[]>`
       INSERT INTO webhook_state (webhook_id, disabled_at, disabled_reason) VALUES (${webhookId}, now(), ${reason})
-      ON CONFLICT (webhook_id) DO UPDATE SET disabled_at = now(), disabled_reason = ${reason}, updated_at = now()`;
+      ON CONFLICT (webhook_id) DO UPDATE SET disabled_at = now(), disabled_reason = ${reason}, updated_at = now()
+      WHERE webhook_state.disabled_at IS NULL
+      RETURNING disabled_at`;
+    if (!changed) return false;
     await tx`UPDATE deliveries SET status = 'cancelled', last_error = ${reason} WHERE channel = 'webhook' AND subscription_id = ${webhookId} AND status = 'pending'`;
+    const [hook] = await tx<{ url: string; owner_key_id: string | null }[]>`SELECT url, owner_key_id FROM webhooks WHERE id = ${webhookId}`;
+    if (!hook?.owner_key_id) return true;
+    const eventId = randomUUID();
+    const body = JSON.stringify({ type: 'webhook.disabled', timestamp: changed.disabled_at.toISOString(), data: { webhookId, url: hook.url, reason, disabledAt: changed.disabled_at.toISOString() } });
+    await tx`INSERT INTO notifier_events (event_id, watch_id, event_at, body) VALUES (${eventId}, NULL, now(), ${body})`;
+    const told = await tx`
+      INSERT INTO deliveries (event_id, channel, subscription_id)
+      SELECT ${eventId}, 'webhook', w.id
+      FROM webhooks w LEFT JOIN webhook_state s ON s.webhook_id = w.id
+      WHERE w.owner_key_id = ${hook.owner_key_id} AND w.id <> ${webhookId} AND w.deleted_at IS NULL AND s.disabled_at IS NULL
+        AND (NOT w.filter ? 'types' OR w.filter->'types' ? 'webhook.disabled')
+      RETURNING 1`;
+    if (told.length) await tx`SELECT pg_notify('slotwatch_deliveries', '')`;
+    return true;
   });
 }
 
-/** When the next pending delivery is due (to sleep until then). */
+/** When the next webhook delivery falls due (a leased one counts from the end of its lease). */
 export async function nextDueAt(db: Db): Promise<Date | undefined> {
-  const [row] = await db<{ at: Date | null }[]>`SELECT min(next_attempt_at) AS at FROM deliveries WHERE status = 'pending'`;
+  const [row] = await db<{ at: Date | null }[]>`
+    SELECT min(GREATEST(next_attempt_at, COALESCE(locked_until, next_attempt_at))) AS at
+    FROM deliveries WHERE channel = 'webhook' AND status = 'pending'`;
   return row?.at ?? undefined;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { subjects, type CheckRequestedV1 } from '@slotwatch/contracts';
 import type { RunningService, ServiceContext, ServiceModule } from '@slotwatch/runtime';
 import { claimDue, releaseDue } from './schedule.repository';
@@ -10,7 +11,7 @@ import { claimDue, releaseDue } from './schedule.repository';
 export const schedulerService: ServiceModule = {
   name: 'scheduler',
   async start(ctx: ServiceContext): Promise<RunningService> {
-    const { db, bus, log, config } = ctx;
+    const { db, bus, log, config, metrics, tracer } = ctx;
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     let current: Promise<void> = Promise.resolve();
@@ -26,12 +27,20 @@ export const schedulerService: ServiceModule = {
           tick: watch.tick,
           requestedAt: new Date().toISOString(),
         };
-        try {
-          await bus.publish('check.requested', subjects.checkRequested(bus.naming, watch.provider), message, `${watch.watchId}:${watch.tick}`);
-        } catch (error) {
-          log.warn({ err: error, watchId: watch.watchId }, 'could not request a check; will retry');
-          await releaseDue(db, watch.watchId);
-        }
+        // Each check is one trace: its root span starts here (docs/observability.md).
+        const attributes = { 'slotwatch.watch.id': watch.watchId, 'slotwatch.provider': watch.provider, 'slotwatch.check.id': message.checkId, 'slotwatch.check.tick': watch.tick };
+        await tracer.startActiveSpan(`check ${watch.watchId}`, { root: true, attributes }, async (span) => {
+          try {
+            await bus.publish('check.requested', subjects.checkRequested(bus.naming, watch.provider), message, `${watch.watchId}:${watch.tick}`);
+            metrics.checksRequested.inc({ provider: watch.provider });
+          } catch (error) {
+            span.setStatus({ code: SpanStatusCode.ERROR, message: 'could not request the check' });
+            log.warn({ err: error, watchId: watch.watchId }, 'could not request a check; will retry');
+            await releaseDue(db, watch.watchId);
+          } finally {
+            span.end();
+          }
+        });
       }
     };
 

@@ -3,6 +3,7 @@ import { createHttpClient } from '@slotwatch/http';
 import { TargetError, type Snapshot } from '@slotwatch/provider-core';
 import { createProviders, findProvider } from '@slotwatch/providers';
 import type { RunningService, ServiceContext, ServiceModule } from '@slotwatch/runtime';
+import { observedBudget, upstreamSpan } from './scraper.telemetry';
 import { dbLock, dbProviderState, dbRequestBudget, loadWatch, pruneBudgets } from './state.repository';
 
 const VERSION = '0.1.0';
@@ -11,11 +12,11 @@ const VERSION = '0.1.0';
 export const scraperService: ServiceModule = {
   name: 'scraper',
   async start(ctx: ServiceContext): Promise<RunningService> {
-    const { db, bus, log, config, metrics, secrets } = ctx;
+    const { db, bus, log, config, metrics, secrets, tracer } = ctx;
     const userAgent = `slotwatch/${VERSION} (+https://github.com/slotwatch/slotwatch${config.contact ? `; contact: ${config.contact}` : ''})`;
     const http = createHttpClient({ userAgent, timeoutMs: 20_000 });
-    const budget = dbRequestBudget(db);
-    const registry = createProviders({ troov: { budget: config.troovBudget, minGapMs: config.troovMinGapMs }, bayimco: { abuseContact: config.contact } });
+    const budget = observedBudget(db, dbRequestBudget(db), metrics);
+    const registry = createProviders({ troov: { budget: config.troovBudget, minGapMs: config.troovMinGapMs, windowCacheSeconds: config.troovWindowCacheSeconds }, bayimco: { abuseContact: config.contact } });
     const stopping = new AbortController();
 
     const runCheck = async (request: CheckRequestedV1): Promise<void> => {
@@ -32,7 +33,7 @@ export const scraperService: ServiceModule = {
       } else {
         const stopTimer = metrics.upstreamSeconds.startTimer({ provider: watch.provider });
         try {
-          snapshot = await adapter.check(watch.target as never, {
+          snapshot = await upstreamSpan(tracer, watch, () => adapter.check(watch.target as never, {
             watchId: watch.id,
             http,
             state: dbProviderState(db, watch.id),
@@ -42,7 +43,7 @@ export const scraperService: ServiceModule = {
             now: () => new Date(),
             withLock: dbLock(db),
             credentials: watch.credentialsSealed ? (JSON.parse(secrets.open(watch.credentialsSealed)) as Record<string, unknown>) : undefined,
-          });
+          }));
         } catch (error) {
           // An adapter throws only for a target it cannot use (TargetError) or a bug; either way the
           // check failed — it says nothing about slots, so nothing closes.
@@ -87,6 +88,7 @@ export const scraperService: ServiceModule = {
     return {
       async stop() {
         clearInterval(pruner);
+        budget.stop();
         // Checks in hand may finish within the grace period; past it they are cut off, which
         // yields an `error` snapshot (it closes nothing) rather than a half-done check.
         const cutoff = setTimeout(() => stopping.abort(), Math.max(0, config.shutdownGraceMs - 2000));

@@ -1,0 +1,1 @@
+export { startFakeX, randomToken, type FakeTweet, type FakeX, type FakeXRequest } from './x-api.fake';

@@ -1,0 +1,46 @@
+import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import type { SlotsObservedV1 } from '@slotwatch/contracts';
+import type { Db } from '@slotwatch/db';
+import type { Metrics } from '@slotwatch/telemetry';
+import type { DiffResult } from './differ.logic';
+import { countWatchStates, WATCH_STATES } from './watch-states.repository';
+
+/**
+ * The span `diff` around one observation's transaction, with the slot counts. The outbox rows the
+ * transaction writes carry this span's context (outbox.traceparent), so the relay's publish is its child.
+ */
+export function diffSpan(tracer: Tracer, obs: SlotsObservedV1, apply: () => Promise<DiffResult>): Promise<DiffResult> {
+  const attributes = {
+    'slotwatch.watch.id': obs.watchId,
+    'slotwatch.provider': obs.provider,
+    'slotwatch.check.id': obs.checkId,
+    'slotwatch.check.status': obs.status,
+    'slotwatch.slots.seen': obs.slots.length,
+    'db.system.name': 'postgresql',
+  };
+  return tracer.startActiveSpan('diff', { attributes }, async (span) => {
+    try {
+      const result = await apply();
+      span.setAttributes({ 'slotwatch.diff.outcome': result.outcome, 'slotwatch.slots.opened': result.opened, 'slotwatch.slots.closed': result.closed, 'slotwatch.slots.held': result.held });
+      return result;
+    } catch (error) {
+      span.recordException(error instanceof Error ? error : new Error(String(error)));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** `slotwatch_watches{provider,state}`, read from watch_health at scrape time; returns the remover. */
+export function watchStatesGauge(db: Db, metrics: Metrics): () => void {
+  return metrics.watches.source('differ', async (gauge) => {
+    const rows = await countWatchStates(db);
+    gauge.reset();
+    for (const provider of new Set(rows.map((r) => r.provider))) {
+      for (const state of WATCH_STATES) gauge.set({ provider, state }, 0);
+    }
+    for (const r of rows) gauge.set({ provider: r.provider, state: r.state }, r.n);
+  });
+}

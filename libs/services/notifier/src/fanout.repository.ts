@@ -1,0 +1,106 @@
+import type { SlotChangedV1 } from '@slotwatch/contracts';
+import type { Db, Tx } from '@slotwatch/db';
+import { currentTraceparent } from '@slotwatch/messaging';
+
+export interface FanOutChannels {
+  /** Email is on: the digest window in seconds. */
+  email?: { windowS: number };
+  /** X is on: the coalescing window in seconds. */
+  twitter?: { windowS: number };
+}
+
+export interface FanOutResult {
+  webhooks: number;
+  email: number;
+  twitter: number;
+}
+
+/**
+ * Records the event once and one delivery per matching subscription, all in one transaction: a
+ * redelivered message finds the event recorded and adds nothing.
+ * - webhooks: every enabled webhook whose filter matches; a private watch's events only to webhooks
+ *   of the watch's owner.
+ * - email and X (public watches' slot.opened only): each delivery joins its subscription's open
+ *   batch, which is created with the window's end as its due time if there is none, so a burst of
+ *   events becomes one mail or one post.
+ */
+export async function fanOut(db: Db, event: SlotChangedV1, body: string, owner: string | null, channels: FanOutChannels = {}): Promise<FanOutResult> {
+  return db.begin(async (tx) => {
+    // Delivery rows written below take this trace context (004_tracing.sql: the column default).
+    await tx`SELECT set_config('slotwatch.traceparent', ${currentTraceparent() ?? ''}, true)`;
+    const fresh = await tx`
+      INSERT INTO notifier_events (event_id, watch_id, event_at, body)
+      VALUES (${event.eventId}, ${event.watch.id}, ${event.at}, ${body})
+      ON CONFLICT DO NOTHING RETURNING 1`;
+    const result: FanOutResult = { webhooks: 0, email: 0, twitter: 0 };
+    if (fresh.length === 0) return result;
+    const hooks = await tx`
+      INSERT INTO deliveries (event_id, channel, subscription_id)
+      SELECT ${event.eventId}, 'webhook', w.id
+      FROM webhooks w LEFT JOIN webhook_state s ON s.webhook_id = w.id
+      WHERE w.deleted_at IS NULL AND s.disabled_at IS NULL
+        AND (${event.visibility} = 'public' OR w.owner_key_id::text = ${owner})
+        AND (NOT w.filter ? 'watchIds' OR w.filter->'watchIds' ? ${event.watch.id})
+        AND (NOT w.filter ? 'providers' OR w.filter->'providers' ? ${event.watch.provider})
+        AND (NOT w.filter ? 'types' OR w.filter->'types' ? ${event.type})
+      ON CONFLICT DO NOTHING
+      RETURNING 1`;
+    result.webhooks = hooks.length;
+
+    // Public channels never carry a private watch's events; closings are not announced there.
+    if (event.visibility === 'public' && event.type === 'slot.opened') {
+      if (channels.email) result.email = await batchEmail(tx, event, channels.email.windowS);
+      if (channels.twitter) result.twitter = await batchTwitter(tx, event, channels.twitter.windowS);
+    }
+    if (result.webhooks) await tx`SELECT pg_notify('slotwatch_deliveries', '')`;
+    if (result.email || result.twitter) await tx`SELECT pg_notify('slotwatch_batches', '')`;
+    return result;
+  });
+}
+
+/** Confirmed, subscribed, not bounced subscribers whose filters take this slot (its local day and time). */
+async function batchEmail(tx: Tx, event: SlotChangedV1, windowS: number): Promise<number> {
+  const day = event.slot.startsAt.slice(0, 10);
+  const time = event.slot.startsAt.slice(11, 16);
+  const rows = await tx`
+    WITH subs AS (
+      SELECT s.id FROM email_subscribers s LEFT JOIN email_subscriber_state st ON st.subscriber_id = s.id
+      WHERE s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL AND st.bounced_at IS NULL
+        AND (NOT s.filter ? 'watchIds' OR s.filter->'watchIds' ? ${event.watch.id})
+        AND (NOT s.filter ? 'from' OR s.filter->>'from' <= ${day})
+        AND (NOT s.filter ? 'to' OR s.filter->>'to' >= ${day})
+        AND (NOT s.filter ? 'earliestTime' OR s.filter->>'earliestTime' <= ${time})
+      ORDER BY s.id
+    ), b AS (
+      INSERT INTO notify_batches (channel, subscription_id, next_attempt_at)
+      SELECT 'email', id, now() + make_interval(secs => ${windowS}) FROM subs
+      ON CONFLICT (channel, subscription_id) WHERE status = 'open' AND kind = 'alerts' DO UPDATE SET channel = EXCLUDED.channel
+      RETURNING id, subscription_id
+    )
+    INSERT INTO deliveries (event_id, channel, subscription_id, batch_id)
+    SELECT ${event.eventId}, 'email', subscription_id, id FROM b
+    ON CONFLICT DO NOTHING RETURNING 1`;
+  return rows.length;
+}
+
+/** The X accounts of this watch (one per watch or group of watches). */
+async function batchTwitter(tx: Tx, event: SlotChangedV1, windowS: number): Promise<number> {
+  const rows = await tx`
+    WITH accounts AS (
+      SELECT id FROM twitter_accounts WHERE disabled_at IS NULL AND ${event.watch.id}::uuid = ANY(watch_ids) ORDER BY id
+    ), b AS (
+      INSERT INTO notify_batches (channel, subscription_id, next_attempt_at)
+      SELECT 'twitter', id, now() + make_interval(secs => ${windowS}) FROM accounts
+      ON CONFLICT (channel, subscription_id) WHERE status = 'open' AND kind = 'alerts' DO UPDATE SET channel = EXCLUDED.channel
+      RETURNING id, subscription_id
+    )
+    INSERT INTO deliveries (event_id, channel, subscription_id, batch_id)
+    SELECT ${event.eventId}, 'twitter', subscription_id, id FROM b
+    ON CONFLICT DO NOTHING RETURNING 1`;
+  return rows.length;
+}
+
+export async function watchOwner(db: Db, watchId: string): Promise<string | null> {
+  const [row] = await db<{ owner: string | null }[]>`SELECT owner FROM watches WHERE id = ${watchId}`;
+  return row?.owner ?? null;
+}

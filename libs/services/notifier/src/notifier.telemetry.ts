@@ -1,0 +1,35 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { AttemptOutcome } from '@slotwatch/channel-core';
+import { withHttpSpanOptions } from '@slotwatch/http';
+import { withTraceparent } from '@slotwatch/messaging';
+
+/**
+ * The span `deliver <channel>` around one delivery attempt, a child of the notifier span that
+ * stored the delivery (deliveries.traceparent, 004_tracing.sql): every attempt, retries included,
+ * joins the check's trace. The channel's HTTP request is a CLIENT span beneath it that records
+ * only the receiver's origin (a webhook path may carry a token).
+ */
+export function deliverySpan(
+  channel: string,
+  d: { id: string; eventId: string; attempts: number; traceparent?: string | null },
+  send: () => Promise<AttemptOutcome>,
+): Promise<AttemptOutcome> {
+  const attributes = { 'slotwatch.channel': channel, 'slotwatch.delivery.id': d.id, 'slotwatch.event.id': d.eventId, 'slotwatch.delivery.attempt': d.attempts };
+  return withTraceparent(d.traceparent, () =>
+    trace.getTracer('slotwatch').startActiveSpan(`deliver ${channel}`, { kind: SpanKind.INTERNAL, attributes }, async (span) => {
+      try {
+        const outcome = await withHttpSpanOptions({ url: 'origin', attributes: { 'slotwatch.channel': channel } }, send);
+        span.setAttribute('slotwatch.delivery.outcome', outcome.kind);
+        if (outcome.status !== undefined) span.setAttribute('http.response.status_code', outcome.status);
+        if (outcome.kind !== 'delivered') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.kind });
+        return outcome;
+      } catch (error) {
+        span.recordException(error instanceof Error ? error : new Error(String(error)));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    }),
+  );
+}
