@@ -4,10 +4,12 @@ import { SnapshotStatus, WatchRefV1 } from './messages';
 /** A date-time in ISO 8601 with an offset. */
 const IsoTime = (description: string) => Type.String({ format: 'date-time', description });
 
-export const WatchEventKind = Type.Union([Type.Literal('watch.stale'), Type.Literal('watch.recovered')], {
-  description: 'watch.stale: no successful check for the stale period; watch.recovered: a check succeeded again.',
+export const WatchEventKind = Type.Union([Type.Literal('watch.stale'), Type.Literal('watch.recovered'), Type.Literal('watch.blocked')], {
+  description:
+    'watch.stale: no successful check for the stale period; watch.recovered: a check succeeded again; ' +
+    'watch.blocked: the upstream stopped answering this watch until an operator acts (captcha_required, auth_failed).',
 });
-export type WatchEventKind = 'watch.stale' | 'watch.recovered';
+export type WatchEventKind = 'watch.stale' | 'watch.recovered' | 'watch.blocked';
 
 /** What slotwatch knows about a watch's slots: some open, none open, or nothing certain. */
 export const WatchStateV1 = Type.Union([Type.Literal('available'), Type.Literal('none'), Type.Literal('unknown')]);

@@ -22,13 +22,15 @@ export interface LockedWatch {
   lastSuccessAt: Date | null;
   staleSince: Date | null;
   massCloseHeldAt: Date | null;
+  /** Status of the previous check (to tell a new block from a lasting one). */
+  lastStatus: string | null;
   /** False when this check id was applied before (a redelivery). */
   fresh: boolean;
 }
 
 interface LockRow {
   id: string; name: string; provider: string; visibility: 'public' | 'private'; state: WatchStateV1; open_slots: number;
-  last_success_at: Date | null; stale_since: Date | null; mass_close_held_at: Date | null; fresh: boolean;
+  last_success_at: Date | null; stale_since: Date | null; mass_close_held_at: Date | null; last_status: string | null; fresh: boolean;
 }
 
 /**
@@ -46,16 +48,16 @@ export async function lockWatch(tx: Tx, watchId: string, checkId: string): Promi
     h AS (
       INSERT INTO watch_health AS h (watch_id) SELECT id FROM watches WHERE id = ${watchId}
       ON CONFLICT (watch_id) DO UPDATE SET watch_id = h.watch_id
-      RETURNING h.watch_id, h.state, h.open_slots, h.last_success_at, h.stale_since, h.mass_close_held_at
+      RETURNING h.watch_id, h.state, h.open_slots, h.last_success_at, h.stale_since, h.mass_close_held_at, h.last_status
     )
     SELECT w.id, w.name, w.provider, w.visibility, h.state, h.open_slots, h.last_success_at, h.stale_since,
-           h.mass_close_held_at, EXISTS (SELECT 1 FROM mark) AS fresh
+           h.mass_close_held_at, h.last_status, EXISTS (SELECT 1 FROM mark) AS fresh
     FROM h JOIN watches w ON w.id = h.watch_id`;
   if (!row) return undefined;
   return {
     id: row.id, name: row.name, provider: row.provider, visibility: row.visibility, state: row.state,
     openSlots: row.open_slots, lastSuccessAt: row.last_success_at, staleSince: row.stale_since,
-    massCloseHeldAt: row.mass_close_held_at, fresh: row.fresh,
+    massCloseHeldAt: row.mass_close_held_at, lastStatus: row.last_status, fresh: row.fresh,
   };
 }
 

@@ -17,6 +17,8 @@ export interface DiffResult {
   held: number;
   /** The watch had gone stale and this check brought it back. */
   recovered: boolean;
+  /** The upstream started shutting this watch out (blocked, auth_failed): watch.blocked was written. */
+  blocked: boolean;
 }
 
 export interface DiffOptions {
@@ -29,7 +31,8 @@ export interface DiffOptions {
 export const DEFAULT_DIFF_OPTIONS: DiffOptions = { massCloseGuard: true, massCloseMin: 5 };
 
 const CHANGES_SLOTS = new Set<SlotsObservedV1['status']>(['ok', 'partial']);
-const nothing = (outcome: DiffResult['outcome']): DiffResult => ({ applied: false, outcome, opened: 0, closed: 0, held: 0, recovered: false });
+const BLOCKING = new Set<SlotsObservedV1['status']>(['blocked', 'auth_failed']);
+const nothing = (outcome: DiffResult['outcome']): DiffResult => ({ applied: false, outcome, opened: 0, closed: 0, held: 0, recovered: false, blocked: false });
 
 /**
  * What slotwatch can honestly say after a check. Only a successful check can say `none`, and only
@@ -93,6 +96,20 @@ export async function applyObservation(db: Db, naming: Naming, obs: SlotsObserve
       massCloseCheckId: held > 0 ? obs.checkId : null,
     });
 
+    // A watch the upstream shuts out (a captcha, refused credentials) needs an operator: say so once,
+    // when it starts, not on every check.
+    const blocked = BLOCKING.has(obs.status) && watch.lastStatus !== obs.status;
+    if (blocked) {
+      await writeWatchEvents(tx, at, [
+        watchEvent(naming, 'watch.blocked', watch, at, {
+          state,
+          lastAttemptAt: new Date(obs.startedAt),
+          lastStatus: obs.status,
+          lastReason: obs.reason ?? null,
+          checkId: obs.checkId,
+        }),
+      ]);
+    }
     if (recovered) {
       await writeWatchEvents(tx, at, [
         watchEvent(naming, 'watch.recovered', watch, at, {
@@ -110,7 +127,7 @@ export async function applyObservation(db: Db, naming: Naming, obs: SlotsObserve
       ...closed.map((s) => slotEvent('slot.closed', s, at, watch, obs)),
     ];
     await writeSlotEvents(tx, watch.id, obs.checkId, at, subjects.slotsChanged(naming, watch.provider, watch.id), events);
-    return { applied: true, outcome: 'applied', opened: opened.length, closed: closed.length, held, recovered };
+    return { applied: true, outcome: 'applied', opened: opened.length, closed: closed.length, held, recovered, blocked };
   });
 }
 

@@ -28,7 +28,13 @@ export const differService: ServiceModule = {
         metrics.slotsClosed.inc({ provider: obs.provider }, result.closed);
         if (result.held > 0) log.warn({ watchId: obs.watchId, checkId: obs.checkId, held: result.held }, 'a check saw none of the open slots; holding the closures until the next check confirms them');
         if (result.recovered) log.info({ watchId: obs.watchId }, 'watch recovered');
-        if (result.opened + result.closed > 0 || result.recovered) relay.kick();
+        if (result.blocked) {
+          log.warn(
+            { watchId: obs.watchId, status: obs.status, reason: obs.reason },
+            `watch needs an operator: ${obs.detail ?? obs.reason ?? obs.status} (see GET /v1/watches/${obs.watchId})`,
+          );
+        }
+        if (result.opened + result.closed > 0 || result.recovered || result.blocked) relay.kick();
       },
       { concurrency: 16, onFate: (fate) => metrics.messagesHandled.inc({ consumer: 'differ', fate }) },
     );

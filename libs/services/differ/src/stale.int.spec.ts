@@ -56,7 +56,7 @@ describe('stale watches', () => {
     const watchId = await watchLastSeen(400);
     await applyObservation(db, infra.naming, observation(watchId, { status: 'blocked', reason: 'captcha_required', startedAt: ago(10), observedAt: ago(10) }));
     await detectStale(db, infra.naming, 3);
-    const [event] = await watchEvents(watchId);
+    const [event] = (await watchEvents(watchId)).filter((e) => e.kind === 'watch.stale');
     expect(event?.payload).toMatchObject({ type: 'watch.stale', lastStatus: 'blocked', lastReason: 'captcha_required' });
     expect(await openKeys(db, watchId)).toHaveLength(1);
   });
@@ -96,5 +96,20 @@ describe('stale watches', () => {
     await detectStale(db, infra.naming, 3);
     expect((await watchEvents(watchId)).map((e) => e.kind)).toEqual(['watch.stale']);
     expect((await health(db, watchId))?.state).toBe('unknown');
+  });
+});
+
+describe('blocked watches', () => {
+  it('tells operators once when the upstream starts blocking a watch, and closes nothing', async () => {
+    const watchId = await watchLastSeen(30);
+    const blocked = () => applyObservation(db, infra.naming, observation(watchId, { status: 'blocked', reason: 'captcha_required', detail: 'session needs a captcha', startedAt: ago(5), observedAt: ago(5) }));
+    expect((await blocked()).blocked).toBe(true);
+    expect((await blocked()).blocked).toBe(false);
+    const events = (await watchEvents(watchId)).filter((e) => e.kind === 'watch.blocked');
+    expect(events).toHaveLength(1);
+    expect(events[0]!.payload).toMatchObject({ type: 'watch.blocked', state: 'unknown', lastStatus: 'blocked', lastReason: 'captcha_required' });
+    expect(await openKeys(db, watchId)).toEqual(['2026-12-01T09:15']);
+    const [outbox] = await db<{ subject: string }[]>`SELECT subject FROM outbox WHERE kind = 'watch.event' AND watch_id = ${watchId}`;
+    expect(outbox?.subject).toBe(`${infra.naming.prefix}.watch.blocked.${watchId}`);
   });
 });

@@ -12,7 +12,7 @@ export interface WatchFacts {
   checkId?: string;
 }
 
-/** A watch.stale / watch.recovered event, ready for the outbox (its seq is drawn at insert). */
+/** A watch.stale / watch.recovered / watch.blocked event, ready for the outbox (its seq is drawn at insert). */
 export function watchEvent(
   naming: Naming,
   type: WatchEventKind,
@@ -38,6 +38,6 @@ export function watchEvent(
     ...(facts.staleSince ? { staleSince: iso(facts.staleSince) } : {}),
     ...(facts.checkId ? { checkId: facts.checkId } : {}),
   };
-  const kindToken = type === 'watch.stale' ? 'stale' : 'recovered';
+  const kindToken = type.slice('watch.'.length);
   return { id: eventId, kind: type, watchId: watch.id, subject: subjects.watchEvent(naming, kindToken, watch.id), payload };
 }
