@@ -1,8 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, configMarkdown, loadConfig } from '@slotwatch/config';
-import { changeWatch, createApiKey, createWatch, deleteWatch, listApiKeys, listWatches, Problem, revokeApiKey, type Role } from '@slotwatch/api';
+import { changeWatch, credentialProblems, putCredentials, createApiKey, createWatch, deleteWatch, listApiKeys, listWatches, Problem, revokeApiKey, type Role } from '@slotwatch/api';
 import { migrate } from '@slotwatch/db';
 import { TargetError } from '@slotwatch/provider-core';
+import { bayimcoSitesTable, clearProviderStop, readCredentials } from './bayimco.command';
 import { withDb } from './db.command';
 import { runDemo } from './demo.command';
 import { startSlotwatch } from './run.command';
@@ -48,8 +49,9 @@ watch
   .option('--service <name>', 'TROOV: the exact service name (see `slotwatch troov services <team>`)')
   .option('--preset <name>', 'TROOV: a known consulate service (see `slotwatch troov presets`)')
   .option('--base-url <url>', 'TROOV: the API base URL (a fake server in tests; default the real one)')
+  .option('--credentials <file>', 'BayIMCO: JSON file (or - for stdin) with {"refreshToken"} or {"username","password"}; stored encrypted')
   .option('--private', "notify only the owner's channels")
-  .action(async (provider: string, opts: { name: string; interval: number; target: string; team?: string; service?: string; preset?: string; baseUrl?: string; private?: boolean }) => {
+  .action(async (provider: string, opts: { name: string; interval: number; target: string; team?: string; service?: string; preset?: string; baseUrl?: string; credentials?: string; private?: boolean }) => {
     let target: unknown;
     let name = opts.name;
     if (provider === 'troov' && (opts.team || opts.service || opts.preset)) {
@@ -64,10 +66,20 @@ watch
       }
     }
     if (!name) throw new InvalidArgumentError('--name is required: a human name for the watch');
+    // A BayIMCO watch is useless without a login: refuse it before anything is stored.
+    const credentials = provider === 'bayimco' || opts.credentials ? readCredentials(opts.credentials) : undefined;
+    const problems = credentials ? credentialProblems(provider, credentials) : [];
+    if (problems.length) throw new InvalidArgumentError(`--credentials: ${problems.map((p) => p.message).join('; ')}`);
     const config = loadConfig();
-    await withDb(config, async (db) =>
-      print(await createWatch(db, { provider, name, intervalSeconds: opts.interval, target, visibility: opts.private ? 'private' : undefined }, null, { minIntervalOverride: config.minIntervalOverride })),
-    );
+    await withDb(config, async (db, secrets) => {
+      const created = await db.begin(async (tx) => {
+        const sql = tx as unknown as typeof db;
+        const w = await createWatch(sql, { provider, name, intervalSeconds: opts.interval, target, visibility: opts.private ? 'private' : undefined }, null, { minIntervalOverride: config.minIntervalOverride });
+        if (credentials) await putCredentials(sql, secrets, w.id, credentials);
+        return w;
+      });
+      print(created);
+    });
   });
 watch
   .command('list')
@@ -97,6 +109,8 @@ for (const [verb, active] of [['pause', false], ['resume', true]] as const) {
       await withDb(config, async (db) => {
         const changed = await changeWatch(db, id, { active }, { minIntervalOverride: config.minIntervalOverride });
         if (!changed) throw new Error(`no watch ${id} (see \`slotwatch watch list\`)`);
+        // A watch its own policy stopped (BayIMCO stopOnSuccess/Fail/AuthFail) also starts again.
+        if (active) await clearProviderStop(db, id, changed.provider);
         print(`${active ? 'resumed' : 'paused'} ${id} (${changed.name})`);
       });
     });
@@ -132,6 +146,17 @@ keys
       if (!(await revokeApiKey(db, id))) throw new Error(`no live API key ${id} (see \`slotwatch keys list\`)`);
       print(`revoked ${id}`);
     });
+  });
+
+const bayimco = program.command('bayimco').description('BayIMCO (impfzentren.bayern) helpers');
+bayimco
+  .command('sites')
+  .description('list districts, centres and sites (the ids a watch can name as possibleSiteId)')
+  .requiredOption('--credentials <file>', 'JSON file (or - for stdin) with {"refreshToken"} or {"username","password"}')
+  .option('--base-url <url>', 'the API base URL (default the real one)')
+  .option('--auth-url <url>', 'the Keycloak realm URL (default the real one)')
+  .action(async (opts: { credentials: string; baseUrl?: string; authUrl?: string }) => {
+    print(await bayimcoSitesTable(readCredentials(opts.credentials), { baseUrl: opts.baseUrl, authUrl: opts.authUrl }));
   });
 
 const troov = program.command('troov').description('TROOV (consulat.gouv.fr) helpers');

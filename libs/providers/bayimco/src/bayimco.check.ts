@@ -116,8 +116,7 @@ function toSlot(res: HttpResponse, target: ResolvedTarget, now: Date): ObservedS
       expiresAt: isoWithOffset(known ? upstreamExpiry : new Date(now.getTime() + HOLD_MS), target.timezone),
       expiresAtEstimated: !known,
       heldForCitizen: true,
-      // c19ac mailed the raw answer; notifications may show it as it came.
-      raw: body,
+      // The raw answer is not passed on: it may carry the citizen's data, which stays out of every output.
     },
   };
 }

@@ -67,6 +67,8 @@ export interface ProviderAdapter<TTarget = unknown> {
   upstreamHost(target: TTarget): string;
   /** One check. Never throws for upstream trouble: it returns a snapshot with a non-ok status. */
   check(target: TTarget, ctx: CheckContext): Promise<Snapshot>;
+  /** The target as shown in API answers and CLI output: personal ids masked. Default: as stored. */
+  redactTarget?(target: TTarget): Record<string, unknown>;
   /** A link people can book at, for notifications. */
   bookingUrl?(target: TTarget): string | undefined;
 }

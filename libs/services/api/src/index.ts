@@ -5,3 +5,4 @@ export { listWatches, getWatch, deleteWatch, type WatchView } from './watches.re
 export { createApiKey, ensureBootstrapKey, listApiKeys, revokeApiKey, type ApiKeyView, type Role } from './keys.repository';
 export { createWebhook, listWebhooks } from './webhooks.service';
 export { Problem } from './problem';
+export { putCredentials, credentialProblems, handOverSession } from './credentials.service';

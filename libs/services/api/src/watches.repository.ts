@@ -1,3 +1,4 @@
+import { findProvider } from '@slotwatch/providers';
 import type { Db } from '@slotwatch/db';
 import type { Caller } from './auth';
 
@@ -37,8 +38,9 @@ interface Row {
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 function toView(r: Row): WatchView {
+  const redact = findProvider(r.provider)?.redactTarget;
   return {
-    id: r.id, provider: r.provider, name: r.name, target: r.target, intervalSeconds: r.interval_s, active: r.active,
+    id: r.id, provider: r.provider, name: r.name, target: redact ? redact(r.target as never) : r.target, intervalSeconds: r.interval_s, active: r.active,
     visibility: r.visibility, createdAt: new Date(r.created_at).toISOString(), hasCredentials: r.has_credentials,
     health: {
       state: r.state ?? 'unknown', lastStatus: r.last_status, reason: r.last_reason, detail: r.last_detail, hint: r.last_hint,

@@ -35,7 +35,10 @@ export async function createWatch(db: Db, input: NewWatch, owner: string | null,
     const path = first ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
     const missing = (first?.params as { requiredProperties?: string[] } | undefined)?.requiredProperties?.[0];
     const field = `target${path ? `.${path}` : ''}${missing ? `.${missing}` : ''}`;
-    throw badField(field, `${field} ${missing ? 'is required' : (first?.message ?? 'is invalid')} for a ${adapter.id} watch`);
+    // The schema's own description of the field says what a right value looks like.
+    const key = missing ?? path.split('.')[0];
+    const help = key ? (adapter.targetSchema as { properties?: Record<string, { description?: string }> }).properties?.[key]?.description : undefined;
+    throw badField(field, `${field} ${missing ? 'is required' : (first?.message ?? 'is invalid')} for a ${adapter.id} watch${help ? `: ${help}` : ''}`);
   }
   return insertWatch(db, {
     provider: adapter.id,
