@@ -149,5 +149,10 @@ CREATE INDEX notify_batch_attempts_batch ON notify_batch_attempts (batch_id, id)
 -- the batch that will carry them.
 ALTER TABLE deliveries ADD COLUMN batch_id bigint REFERENCES notify_batches(id) ON DELETE SET NULL;
 CREATE INDEX deliveries_batch ON deliveries (batch_id) WHERE batch_id IS NOT NULL;
--- The webhook dispatcher's claim: pending email and X deliveries wait in their batch and stay out of it.
+-- The webhook dispatcher's claim: pending email and X deliveries wait in their batch and stay out of
+-- it. It replaces 001's deliveries_due, which nothing reads any more (one index less to maintain on
+-- every delivery write).
 CREATE INDEX deliveries_webhook_due ON deliveries (next_attempt_at) WHERE status = 'pending' AND channel = 'webhook';
+DROP INDEX deliveries_due;
+-- Room on each page so a lease (locked_until, attempts) is a HOT update that touches no index.
+ALTER TABLE deliveries SET (fillfactor = 70);

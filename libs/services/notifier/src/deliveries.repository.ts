@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '@slotwatch/db';
+import type { Db, Tx } from '@slotwatch/db';
 
 export interface ClaimedDelivery {
   id: string;
@@ -25,20 +25,25 @@ export interface ClaimedDelivery {
  */
 export async function claimDue(db: Db, limit: number, options: { perEndpoint: number; excluded: string[]; leaseSeconds?: number }): Promise<ClaimedDelivery[]> {
   if (limit <= 0) return [];
-  const rows = await db<{ id: string; event_id: string; attempts: number; webhook_id: string; url: string; secret_sealed: string; previous_secret_sealed: string | null; body: string; event_at: Date; deleted: boolean; traceparent: string | null }[]>`
+  const rows = await asyncCommit(db, (tx) => tx<{ id: string; event_id: string; attempts: number; webhook_id: string; url: string; secret_sealed: string; previous_secret_sealed: string | null; body: string; event_at: Date; deleted: boolean; traceparent: string | null }[]>`
     WITH cand AS (
       SELECT id, subscription_id, next_attempt_at FROM deliveries
       WHERE channel = 'webhook' AND status = 'pending' AND next_attempt_at <= now()
         AND (locked_until IS NULL OR locked_until < now())
-        AND subscription_id <> ALL(${db.array(options.excluded)}::uuid[])
+        AND subscription_id <> ALL(${tx.array(options.excluded)}::uuid[])
       ORDER BY next_attempt_at
       LIMIT ${limit * 4}
-      FOR UPDATE SKIP LOCKED
-    ), c AS (
+    ), pick AS (
       SELECT id FROM (SELECT id, next_attempt_at, row_number() OVER (PARTITION BY subscription_id ORDER BY next_attempt_at, id) AS rn FROM cand) r
       WHERE rn <= ${options.perEndpoint}
       ORDER BY next_attempt_at
       LIMIT ${limit}
+    ), c AS (
+      -- Only the picked rows are locked; the lease is checked again on the locked version, so a row
+      -- another replica leased meanwhile is skipped (that replica sends it, not this one).
+      SELECT x.id FROM deliveries x JOIN pick ON pick.id = x.id
+      WHERE x.status = 'pending' AND (x.locked_until IS NULL OR x.locked_until < now())
+      FOR UPDATE OF x SKIP LOCKED
     ), d AS (
       UPDATE deliveries d SET locked_until = now() + make_interval(secs => ${options.leaseSeconds ?? 60}), attempts = d.attempts + 1
       FROM c WHERE d.id = c.id
@@ -47,7 +52,7 @@ export async function claimDue(db: Db, limit: number, options: { perEndpoint: nu
     SELECT d.id, d.event_id, d.attempts, w.id AS webhook_id, w.url, w.secret_sealed,
            CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret_sealed END AS previous_secret_sealed,
            e.body, e.event_at, w.deleted_at IS NOT NULL AS deleted, d.traceparent
-    FROM d JOIN webhooks w ON w.id = d.subscription_id JOIN notifier_events e ON e.event_id = d.event_id`;
+    FROM d JOIN webhooks w ON w.id = d.subscription_id JOIN notifier_events e ON e.event_id = d.event_id`);
   return rows.map((r) => ({
     id: r.id, eventId: r.event_id, attempts: r.attempts, webhookId: r.webhook_id, url: r.url, secretSealed: r.secret_sealed,
     previousSecretSealed: r.previous_secret_sealed, body: r.body, eventAt: r.event_at, deleted: r.deleted, traceparent: r.traceparent,
@@ -77,7 +82,7 @@ export async function recordAttempts(db: Db, records: AttemptRecord[]): Promise<
   const healthy = [...new Set(records.filter((r) => r.ok).map((r) => r.webhookId))];
   const failing = [...new Set(records.filter((r) => !r.ok).map((r) => r.webhookId))].filter((id) => !healthy.includes(id));
   const col = <K>(f: (r: AttemptRecord) => K) => db.array(records.map(f) as never[]);
-  const rows = await db<{ webhook_id: string; failing_since: Date }[]>`
+  const rows = await asyncCommit(db, (tx) => tx<{ webhook_id: string; failing_since: Date }[]>`
     WITH r AS (
       SELECT * FROM unnest(
         ${col((r) => r.deliveryId)}::bigint[], ${col((r) => r.outcome)}::text[], ${col((r) => (r.status === null ? null : String(r.status)))}::int[],
@@ -103,8 +108,21 @@ export async function recordAttempts(db: Db, records: AttemptRecord[]): Promise<
     INSERT INTO webhook_state (webhook_id, failing_since)
     SELECT unnest(${db.array(failing)}::uuid[]), now()
     ON CONFLICT (webhook_id) DO UPDATE SET failing_since = COALESCE(webhook_state.failing_since, now()), updated_at = now()
-    RETURNING webhook_id, failing_since`;
+    RETURNING webhook_id, failing_since`);
   return new Map(rows.map((r) => [r.webhook_id, r.failing_since]));
+}
+
+/**
+ * Leases and attempt records commit without waiting for the WAL flush (synchronous_commit off for
+ * that transaction only). A crash can lose at most the last fraction of a second of them, and that
+ * only makes a delivery claimable again after its lease: a resend with the same webhook-id, never a
+ * lost delivery. The fan-out, which creates deliveries, stays fully durable.
+ */
+function asyncCommit<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.begin(async (tx) => {
+    await tx`SET LOCAL synchronous_commit = off`;
+    return fn(tx);
+  }) as Promise<T>;
 }
 
 /** Gives leased deliveries back without counting an attempt (nothing was sent: circuit open). */

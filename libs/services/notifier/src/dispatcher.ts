@@ -50,6 +50,9 @@ export async function startDispatcher(o: DispatcherOptions): Promise<WorkLoop> {
   const perWebhook = new Map<string, number>();
   /** Webhooks that failed lately: the ones whose circuit may be open. */
   const failed = new Set<string>();
+  const recording = new Set<Promise<void>>();
+  /** The loop, once started (records settle after it exists). */
+  const self: { loop?: WorkLoop } = {};
   const record = groupCommit((records: AttemptRecord[]) => recordAttempts(o.db, records));
 
   const disable = async (webhookId: string, reason: string): Promise<void> => {
@@ -80,15 +83,26 @@ export async function startDispatcher(o: DispatcherOptions): Promise<WorkLoop> {
       rec = { ...base, error: outcome.error, next: { status: 'failed' }, ok: false };
     }
     if (!rec.ok) failed.add(d.webhookId);
-    const failingSince = (await record(rec)).get(d.webhookId);
-    if (outcome.kind === 'disable') {
-      await disable(d.webhookId, `the endpoint answered ${outcome.status ?? 410} Gone`);
-    } else if (failingSince && Date.now() - failingSince.getTime() >= disableAfterMs) {
-      await disable(d.webhookId, `every attempt failed since ${failingSince.toISOString()} (${Math.floor(disableAfterMs / 3_600_000)} h without a success)`);
-    }
+    // The slot frees as soon as the receiver answered; the record commits with the next group
+    // (the lease keeps the delivery from being claimed again meanwhile). Too many waiting: wait too.
+    const recorded = record(rec)
+      .then(async (failing) => {
+        // A retry may now be due sooner than what the loop last saw (the lease).
+        if (rec.next.status === 'pending') self.loop?.kick();
+        const failingSince = failing.get(d.webhookId);
+        if (outcome.kind === 'disable') {
+          await disable(d.webhookId, `the endpoint answered ${outcome.status ?? 410} Gone`);
+        } else if (failingSince && Date.now() - failingSince.getTime() >= disableAfterMs) {
+          await disable(d.webhookId, `every attempt failed since ${failingSince.toISOString()} (${Math.floor(disableAfterMs / 3_600_000)} h without a success)`);
+        }
+      })
+      .catch((error: unknown) => o.log.error({ err: error, deliveryId: d.id }, 'could not record a delivery attempt; it is sent again when its lease ends'))
+      .finally(() => recording.delete(recorded));
+    recording.add(recorded);
+    if (recording.size > o.concurrency * 4) await recorded;
   };
 
-  return startWorkLoop<ClaimedDelivery>({
+  const started = await startWorkLoop<ClaimedDelivery>({
     db: o.db,
     log: o.log,
     name: 'webhooks',
@@ -111,6 +125,14 @@ export async function startDispatcher(o: DispatcherOptions): Promise<WorkLoop> {
       }),
     nextDueAt: () => nextDueAt(o.db),
   });
+  self.loop = started;
+  return {
+    ...started,
+    async stop() {
+      await started.stop();
+      await Promise.allSettled([...recording]);
+    },
+  };
 
   /** Webhooks whose circuit is open now: their deliveries wait unclaimed until a probe may go. */
   function openCircuits(): string[] {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpSink, type SmtpSink } from '@slotwatch/channel-email/testing';
@@ -172,6 +171,18 @@ describe('email and X fan-out', () => {
     expect(sink.to('calm@example.org')).toHaveLength(1);
   });
 
+  it("keeps to a subscriber's date range and earliest time of day", async () => {
+    const watchId = await insertWatch(db, { name: 'Mornings off' });
+    const sub = await insertSubscriber(db, box, { email: 'late@example.org', filter: { watchIds: [watchId], from: '2026-12-12', to: '2026-12-13', earliestTime: '09:00' } });
+    const events = await openSlots(watchId, ['2026-12-11T10:00:00-05:00', '2026-12-12T08:45:00-05:00', '2026-12-12T09:30:00-05:00', '2026-12-14T10:00:00-05:00']);
+    await settled([sub.id], events);
+    const [mail] = sink.to('late@example.org');
+    expect(sink.to('late@example.org')).toHaveLength(1);
+    expect(mail!.subject).toBe('1 new slot: Mornings off');
+    expect(mail!.text).toContain('Sat 12 Dec: 09:30');
+    expect(mail!.text).not.toMatch(/08:45|11 Dec|14 Dec/);
+  });
+
   it('stops mailing an address the server refuses for good', async () => {
     const watchId = await insertWatch(db, { name: 'Bounce' });
     const gone = await insertSubscriber(db, box, { email: 'gone@example.org', filter: { watchIds: [watchId] } });
@@ -191,7 +202,7 @@ describe('email and X fan-out', () => {
     const watchId = await insertWatch(db, { name: 'Limited' });
     const user = { accessToken: `3-${randomToken()}`, accessSecret: randomToken() };
     x.addUser(user.accessToken, user.accessSecret);
-    const account = await insertTwitterAccount(db, box, [watchId], user);
+    await insertTwitterAccount(db, box, [watchId], user);
     x.setBudget(user.accessToken, { remaining: 0, resetInS: 3 });
     const resetAt = Math.floor(Date.now() / 1000) + 3;
     await openSlots(watchId, slotTimes('2026-12-10', 2));

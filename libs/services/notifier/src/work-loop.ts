@@ -80,7 +80,9 @@ export async function startWorkLoop<T>(o: WorkLoopOptions<T>): Promise<WorkLoop>
       } while (again && !stopped);
     })().finally(() => {
       pumping = undefined;
-      if (!stopped) void schedule();
+      // Completions that arrived after the last check asked for another round: give it now.
+      if (again && !stopped) pump();
+      else if (!stopped) void schedule();
     });
   };
 
