@@ -1,3 +1,4 @@
+import { spanAttr } from '@slotwatch/contracts';
 import { SpanKind } from '@opentelemetry/api';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,7 +79,7 @@ describe('one check is one trace', () => {
     const eventId = (JSON.parse(hook.rawBody) as { data: { eventId: string } }).data.eventId;
 
     // The delivery span ends once the receiver has answered.
-    const deliver = await waitFor('the delivery span', () => capture.spans().find((s) => s.name === 'deliver webhook' && attr(s, 'slotwatch.event.id') === eventId));
+    const deliver = await waitFor('the delivery span', () => capture.spans().find((s) => s.name === 'deliver webhook' && attr(s, spanAttr.eventId) === eventId));
     const traceId = deliver.spanContext().traceId;
     const trace = capture.spans().filter((s) => s.spanContext().traceId === traceId);
     const one = (what: string, match: (s: ReadableSpan) => boolean): ReadableSpan => {
@@ -92,7 +93,7 @@ describe('one check is one trace', () => {
     // scheduler: the root
     const root = one('the check root span', (s) => s.name === `check ${watchId}`);
     expect(root.parentSpanContext).toBeUndefined();
-    expect(attr(root, 'slotwatch.provider')).toBe('troov');
+    expect(attr(root, spanAttr.provider)).toBe('troov');
     const sendCheck = one('send check.requested', producer('check.requested'));
     expect(parentOf(sendCheck)).toBe(idOf(root));
 
@@ -102,8 +103,8 @@ describe('one check is one trace', () => {
     expect(attr(scrape, 'messaging.system')).toBe('nats');
     const upstream = one('upstream troov', (s) => s.name === 'upstream troov');
     expect(parentOf(upstream)).toBe(idOf(scrape));
-    expect(attr(upstream, 'slotwatch.check.status')).toBe('ok');
-    const calls = trace.filter((s) => s.kind === SpanKind.CLIENT && attr(s, 'slotwatch.provider') === 'troov');
+    expect(attr(upstream, spanAttr.checkStatus)).toBe('ok');
+    const calls = trace.filter((s) => s.kind === SpanKind.CLIENT && attr(s, spanAttr.provider) === 'troov');
     expect(calls.length).toBeGreaterThan(0);
     for (const call of calls) {
       expect(parentOf(call)).toBe(idOf(upstream));
@@ -120,8 +121,8 @@ describe('one check is one trace', () => {
     expect(parentOf(differ)).toBe(idOf(sendObserved));
     const diff = one('diff', (s) => s.name === 'diff');
     expect(parentOf(diff)).toBe(idOf(differ));
-    expect(attr(diff, 'slotwatch.slots.opened')).toBe(1);
-    expect(attr(diff, 'slotwatch.slots.closed')).toBe(0);
+    expect(attr(diff, spanAttr.slotsOpened)).toBe(1);
+    expect(attr(diff, spanAttr.slotsClosed)).toBe(0);
     const sendChanged = one('send slots.changed (relay)', producer('slots.changed'));
     expect(parentOf(sendChanged)).toBe(idOf(diff));
 
@@ -129,8 +130,8 @@ describe('one check is one trace', () => {
     const notifier = one('process slots.changed (notifier)', consumer('notifier'));
     expect(parentOf(notifier)).toBe(idOf(sendChanged));
     expect(parentOf(deliver)).toBe(idOf(notifier));
-    expect(attr(deliver, 'slotwatch.delivery.outcome')).toBe('delivered');
-    const post = one('the webhook POST', (s) => s.kind === SpanKind.CLIENT && attr(s, 'slotwatch.channel') === 'webhook');
+    expect(attr(deliver, spanAttr.deliveryOutcome)).toBe('delivered');
+    const post = one('the webhook POST', (s) => s.kind === SpanKind.CLIENT && attr(s, spanAttr.channel) === 'webhook');
     expect(parentOf(post)).toBe(idOf(deliver));
     expect(attr(post, 'http.response.status_code')).toBe(200);
     expect(attr(post, 'url.full')).toBe(new URL(receiver.url).origin); // the path may carry a token

@@ -52,7 +52,7 @@ export interface HttpClientOptions {
 
 /** What the caller adds to the CLIENT spans of the requests made inside `withHttpSpanOptions`. */
 export interface HttpSpanOptions {
-  /** Extra attributes, e.g. `{ 'slotwatch.provider': 'troov' }`. */
+  /** Extra attributes, e.g. `{ [spanAttr.provider]: 'troov' }`. */
   attributes?: Attributes;
   /** Record `url.full` as scheme://host/path (default) or only scheme://host (a path may carry a token). */
   url?: 'path' | 'origin';

@@ -1,5 +1,5 @@
 import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import type { SlotsObservedV1 } from '@slotwatch/contracts';
+import { spanAttr, type SlotsObservedV1 } from '@slotwatch/contracts';
 import type { Db } from '@slotwatch/db';
 import type { Metrics } from '@slotwatch/telemetry';
 import type { DiffResult } from './differ.logic';
@@ -11,17 +11,17 @@ import { countWatchStates, WATCH_STATES } from './watch-states.repository';
  */
 export function diffSpan(tracer: Tracer, obs: SlotsObservedV1, apply: () => Promise<DiffResult>): Promise<DiffResult> {
   const attributes = {
-    'slotwatch.watch.id': obs.watchId,
-    'slotwatch.provider': obs.provider,
-    'slotwatch.check.id': obs.checkId,
-    'slotwatch.check.status': obs.status,
-    'slotwatch.slots.seen': obs.slots.length,
+    [spanAttr.watchId]: obs.watchId,
+    [spanAttr.provider]: obs.provider,
+    [spanAttr.checkId]: obs.checkId,
+    [spanAttr.checkStatus]: obs.status,
+    [spanAttr.slotsSeen]: obs.slots.length,
     'db.system.name': 'postgresql',
   };
   return tracer.startActiveSpan('diff', { attributes }, async (span) => {
     try {
       const result = await apply();
-      span.setAttributes({ 'slotwatch.diff.outcome': result.outcome, 'slotwatch.slots.opened': result.opened, 'slotwatch.slots.closed': result.closed, 'slotwatch.slots.held': result.held });
+      span.setAttributes({ [spanAttr.diffOutcome]: result.outcome, [spanAttr.slotsOpened]: result.opened, [spanAttr.slotsClosed]: result.closed, [spanAttr.slotsHeld]: result.held });
       return result;
     } catch (error) {
       span.recordException(error instanceof Error ? error : new Error(String(error)));

@@ -1,3 +1,4 @@
+import { spanAttr } from '@slotwatch/contracts';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { AttemptOutcome } from '@slotwatch/channel-core';
 import { withHttpSpanOptions } from '@slotwatch/http';
@@ -14,12 +15,12 @@ export function deliverySpan(
   d: { id: string; eventId: string; attempts: number; traceparent?: string | null },
   send: () => Promise<AttemptOutcome>,
 ): Promise<AttemptOutcome> {
-  const attributes = { 'slotwatch.channel': channel, 'slotwatch.delivery.id': d.id, 'slotwatch.event.id': d.eventId, 'slotwatch.delivery.attempt': d.attempts };
+  const attributes = { [spanAttr.channel]: channel, [spanAttr.deliveryId]: d.id, [spanAttr.eventId]: d.eventId, [spanAttr.deliveryAttempt]: d.attempts };
   return withTraceparent(d.traceparent, () =>
     trace.getTracer('slotwatch').startActiveSpan(`deliver ${channel}`, { kind: SpanKind.INTERNAL, attributes }, async (span) => {
       try {
-        const outcome = await withHttpSpanOptions({ url: 'origin', attributes: { 'slotwatch.channel': channel } }, send);
-        span.setAttribute('slotwatch.delivery.outcome', outcome.kind);
+        const outcome = await withHttpSpanOptions({ url: 'origin', attributes: { [spanAttr.channel]: channel } }, send);
+        span.setAttribute(spanAttr.deliveryOutcome, outcome.kind);
         if (outcome.status !== undefined) span.setAttribute('http.response.status_code', outcome.status);
         if (outcome.kind !== 'delivered') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.kind });
         return outcome;

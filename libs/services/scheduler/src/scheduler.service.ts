@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { subjects, type CheckRequestedV1 } from '@slotwatch/contracts';
+import { subjects, type CheckRequestedV1, spanAttr } from '@slotwatch/contracts';
 import type { RunningService, ServiceContext, ServiceModule } from '@slotwatch/runtime';
 import { claimDue, releaseDue } from './schedule.repository';
 
@@ -28,7 +28,7 @@ export const schedulerService: ServiceModule = {
           requestedAt: new Date().toISOString(),
         };
         // Each check is one trace: its root span starts here (docs/observability.md).
-        const attributes = { 'slotwatch.watch.id': watch.watchId, 'slotwatch.provider': watch.provider, 'slotwatch.check.id': message.checkId, 'slotwatch.check.tick': watch.tick };
+        const attributes = { [spanAttr.watchId]: watch.watchId, [spanAttr.provider]: watch.provider, [spanAttr.checkId]: message.checkId, [spanAttr.checkTick]: watch.tick };
         await tracer.startActiveSpan(`check ${watch.watchId}`, { root: true, attributes }, async (span) => {
           try {
             await bus.publish('check.requested', subjects.checkRequested(bus.naming, watch.provider), message, `${watch.watchId}:${watch.tick}`);

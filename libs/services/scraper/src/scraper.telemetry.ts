@@ -1,3 +1,4 @@
+import { spanAttr } from '@slotwatch/contracts';
 import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { Db } from '@slotwatch/db';
 import { withHttpSpanOptions } from '@slotwatch/http';
@@ -10,15 +11,15 @@ import { budgetRemaining } from './budget.repository';
  * beneath it, tagged with the provider; the snapshot's status, reason and counts end up on it.
  */
 export function upstreamSpan(tracer: Tracer, watch: { id: string; provider: string }, check: () => Promise<Snapshot>): Promise<Snapshot> {
-  const attributes = { 'slotwatch.watch.id': watch.id, 'slotwatch.provider': watch.provider };
+  const attributes = { [spanAttr.watchId]: watch.id, [spanAttr.provider]: watch.provider };
   return tracer.startActiveSpan(`upstream ${watch.provider}`, { attributes }, async (span) => {
     try {
-      const snapshot = await withHttpSpanOptions({ attributes: { 'slotwatch.provider': watch.provider } }, check);
+      const snapshot = await withHttpSpanOptions({ attributes: { [spanAttr.provider]: watch.provider } }, check);
       span.setAttributes({
-        'slotwatch.check.status': snapshot.status,
-        'slotwatch.check.requests': snapshot.requests,
-        'slotwatch.slots.seen': snapshot.slots.length,
-        ...(snapshot.reason !== undefined && { 'slotwatch.check.reason': snapshot.reason }),
+        [spanAttr.checkStatus]: snapshot.status,
+        [spanAttr.checkRequests]: snapshot.requests,
+        [spanAttr.slotsSeen]: snapshot.slots.length,
+        ...(snapshot.reason !== undefined && { [spanAttr.checkReason]: snapshot.reason }),
       });
       if (snapshot.status !== 'ok' && snapshot.status !== 'partial') span.setStatus({ code: SpanStatusCode.ERROR, message: snapshot.reason ?? snapshot.status });
       return snapshot;
