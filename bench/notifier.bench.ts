@@ -35,7 +35,7 @@ const SUBSCRIPTIONS = 10_000;
 const WATCHES = 1_000;
 const WARMUP_WATCHES = 50;
 const RATE_PER_S = 100;
-const CONCURRENCY = 64;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 
 type Autocannon = (opts: { url: string; method: string; connections: number; duration: number; headers: Record<string, string>; body: string }) => Promise<{ requests: { average: number; total: number }; non2xx: number; errors: number }>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;

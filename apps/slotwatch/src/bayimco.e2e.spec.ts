@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSmtpSink, type SmtpSink } from '@slotwatch/channel-email/testing';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '@slotwatch/channel-webhook/testing';
 import type { Config } from '@slotwatch/config';
 import { FAKE_BAYIMCO_ACCOUNT, startFakeBayimco, type FakeBayimco } from '@slotwatch/provider-bayimco/testing';
@@ -18,6 +19,7 @@ let fake: FakeBayimco;
 let mine: WebhookReceiver;
 let theirs: WebhookReceiver;
 let slotwatch: Running;
+let sink: SmtpSink;
 const citizenId = FAKE_BAYIMCO_ACCOUNT.citizens[0]!.id;
 
 const call = async (method: string, path: string, key: string, body?: unknown) => {
@@ -32,7 +34,8 @@ const call = async (method: string, path: string, key: string, body?: unknown) =
 
 beforeAll(async () => {
   infra = await createTestInfra('bayimco_e2e');
-  config = testConfig(infra, { minIntervalOverride: 2 });
+  sink = await startSmtpSink();
+  config = testConfig(infra, { minIntervalOverride: 2, publicUrl: 'https://slotwatch.test', smtpUrl: sink.url, mailFrom: 'slotwatch <alerts@slotwatch.test>', emailDigestWindowS: 1 });
   fake = await startFakeBayimco();
   mine = await startWebhookReceiver({ secret: 'whsec_' + Buffer.alloc(32, 2).toString('base64') });
   theirs = await startWebhookReceiver({ secret: 'whsec_' + Buffer.alloc(32, 3).toString('base64') });
@@ -43,6 +46,7 @@ afterAll(async () => {
   await mine?.close();
   await theirs?.close();
   await fake?.close();
+  await sink?.close();
   await infra?.cleanup();
 });
 
@@ -64,6 +68,14 @@ describe('BayIMCO: the next appointment for one citizen', () => {
     const other = await call('POST', '/v1/webhooks', partner.key, { url: `${theirs.url}/hook` });
     theirs.setSecret((other.json() as { secret: string }).secret);
 
+    // The citizen's own address, subscribed by the owner's key to this private watch, confirmed.
+    const anyone = await fetch(`${slotwatch.url}/v1/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'stranger@example.org', watchIds: [id] }) });
+    expect(anyone.status).toBe(400);
+    expect((await call('POST', '/v1/subscriptions', admin, { email: 'anna@example.org', watchIds: [id] })).status).toBe(202);
+    const invite = await sink.waitFor((m) => m.to.includes('anna@example.org'));
+    const link = /https:\/\/slotwatch\.test(\/v1\/subscriptions\/confirm\?token=[A-Za-z0-9_%-]+)/.exec(invite.text)![1]!;
+    expect((await fetch(`${slotwatch.url}${link}`)).status).toBe(200);
+
     await waitFor('a first successful check', async () => ((await call('GET', `/v1/watches/${id}`, admin)).json().health as { state: string }).state === 'none', 20_000);
     fake.control.offerAppointment({});
 
@@ -79,6 +91,12 @@ describe('BayIMCO: the next appointment for one citizen', () => {
     expect(hook.rawBody).not.toContain(citizenId);
     expect(hook.rawBody.toLowerCase()).not.toContain(citizenId.toLowerCase());
     expect(hook.rawBody).not.toContain(FAKE_BAYIMCO_ACCOUNT.username);
+
+    // The owner's mail says it is held, and until when.
+    const mail = await sink.waitFor((m) => m.to.includes('anna@example.org') && !m.subject.includes('onfirm'), 20_000);
+    expect(mail.text).toContain(`Held for you until ${String(attributes.expiresAt).slice(11, 16)}`);
+    expect(mail.text).toContain(String(attributes.vaccineName));
+    expect(mail.text).not.toContain(citizenId);
 
     // Private: not for another integrator, the public page, or the feeds.
     await new Promise((r) => setTimeout(r, 1500));

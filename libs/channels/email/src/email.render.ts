@@ -13,6 +13,10 @@ export interface AlertGroup {
   openCount: number;
   /** When a check last confirmed this watch's slots. */
   seenAt: Date;
+  /** The upstream holds the slot for this person until then (BayIMCO: ten minutes), ISO with offset. */
+  heldUntil?: string;
+  /** Facts worth a line, e.g. the vaccine and the site. */
+  details?: string[];
 }
 
 export interface AlertMailModel {
@@ -36,6 +40,7 @@ const T = {
     stillOpen: (n: number) => (n === 1 ? '1 slot still open' : `${n} slots still open`),
     openNow: (n: number) => `${n} open now`,
     book: 'Book',
+    held: (clock: string) => `Held for you until ${clock}: confirm it in the booking system before then, or it goes to someone else.`,
     seen: (ago: string, clock: string) => `Checked ${ago} before this mail (${clock}, the watch's local time). Slots go fast: it may be gone already.`,
     stillOpenIntro: 'Your quiet hours are over. These slots are still open now:',
     footer: 'You get this because you subscribed to slotwatch alerts.',
@@ -50,6 +55,7 @@ const T = {
     stillOpen: (n: number) => (n === 1 ? '1 créneau encore libre' : `${n} créneaux encore libres`),
     openNow: (n: number) => `${n} libres en ce moment`,
     book: 'Réserver',
+    held: (clock: string) => `Réservé pour vous jusqu'à ${clock} : confirmez-le dans le système de réservation avant, sinon il passe à quelqu'un d'autre.`,
     seen: (ago: string, clock: string) => `Vérifié ${ago} avant l'envoi (${clock}, heure locale du suivi). Les créneaux partent vite : il est peut-être déjà pris.`,
     stillOpenIntro: 'Vos heures de silence sont finies. Ces créneaux sont encore libres :',
     footer: 'Vous recevez ce message car vous êtes abonné·e aux alertes slotwatch.',
@@ -74,12 +80,16 @@ export function renderAlertMail(m: AlertMailModel): RenderedMail {
     const heading = `${g.watchName} — ${m.kind === 'alerts' ? t.newSlots(g.slots.length) : t.stillOpen(g.slots.length)}${g.openCount > g.slots.length ? ` (${t.openNow(g.openCount)})` : ''}`;
     const days = slotDays(g.slots, m.language);
     const seen = t.seen(age(g.seenAt, m.now), clockAt(g.seenAt, g.slots[0]));
-    text.push(heading, ...days.map((d) => `  ${d.label}: ${d.times.join(', ')}`));
+    const held = g.heldUntil ? t.held(g.heldUntil.slice(11, 16)) : undefined;
+    text.push(heading, ...days.map((d) => `  ${d.label}: ${d.times.join(', ')}`), ...(g.details ?? []).map((d) => `  ${d}`));
+    if (held) text.push(`  ${held}`);
     if (g.bookingUrl) text.push(`  ${t.book}: ${g.bookingUrl}`);
     text.push(`  ${seen}`, '');
     html.push(
       `<h2 style="font-size:16px;margin:16px 0 4px">${escapeHtml(heading)}</h2>`,
       `<ul style="margin:0 0 4px">${days.map((d) => `<li><strong>${escapeHtml(d.label)}</strong>: ${escapeHtml(d.times.join(', '))}</li>`).join('')}</ul>`,
+      ...(g.details ?? []).map((d) => `<p style="margin:2px 0">${escapeHtml(d)}</p>`),
+      held ? `<p style="margin:4px 0"><strong>${escapeHtml(held)}</strong></p>` : '',
       g.bookingUrl ? `<p style="margin:4px 0"><a href="${escapeHtml(g.bookingUrl)}">${escapeHtml(t.book)}</a></p>` : '',
       `<p style="margin:4px 0;color:#555;font-size:13px">${escapeHtml(seen)}</p>`,
     );

@@ -287,7 +287,8 @@ describe('bayimco adapter', () => {
   it('names the upstream host and the booking page', () => {
     const t: BayimcoTarget = { citizenId: CITIZEN.toLowerCase() };
     expect(adapter.upstreamHost(t)).toBe('impfzentren.bayern');
-    expect(adapter.bookingUrl?.(t)).toBe(`https://impfzentren.bayern/citizen/appointment-selection/${CITIZEN}`);
+    expect(adapter.bookingUrl?.(t)).toBe('https://impfzentren.bayern/citizen/overview');
+    expect(adapter.bookingUrl?.(t)).not.toContain(CITIZEN);
     expect(adapter.defaultVisibility).toBe('private');
   });
 });

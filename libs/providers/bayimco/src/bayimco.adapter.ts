@@ -53,7 +53,8 @@ export function createBayimcoAdapter(options: BayimcoAdapterOptions = {}): Provi
     // The SPA page that fires appointments/next and shows the held slot (§3.10).
     // The citizen id is personal: outputs show only enough of it to tell two watches apart.
     redactTarget: (target) => ({ ...target, citizenId: `…${String(target.citizenId).slice(-4)}` }),
-    bookingUrl: (target) => spaUrl(target.baseUrl ?? BAYIMCO_BASE_URL, `appointment-selection/${encodeURIComponent(target.citizenId.toUpperCase())}`),
+    // The portal's overview, not the per-person page: a link in a mail must not carry the citizen id.
+    bookingUrl: (target) => spaUrl(target.baseUrl ?? BAYIMCO_BASE_URL, 'overview'),
     async check(raw: BayimcoTarget, ctx: CheckContext): Promise<Snapshot> {
       const target = resolveTarget(raw);
       const creds = readCredentials(ctx.credentials);

@@ -49,10 +49,14 @@ export async function subscriptionRoutes(app: FastifyInstance, deps: AppDeps): P
     const timeZone = input.timeZone ?? 'UTC';
     if (!isTimeZone(timeZone)) throw badField('timeZone', `timeZone ${JSON.stringify(timeZone)} is not an IANA time zone; write it like Europe/Paris or America/Montreal`);
     if (input.from && input.to && input.from > input.to) throw badField('to', `to (${input.to}) is before from (${input.from})`);
+    // With an API key, the address may also follow that key's private watches (a BayIMCO citizen's).
+    const owner = request.caller?.keyId ?? null;
     if (input.watchIds?.length) {
-      const found = await deps.db<{ id: string }[]>`SELECT id FROM watches WHERE id = ANY(${deps.db.array(input.watchIds)}::uuid[]) AND visibility = 'public'`;
+      const found = await deps.db<{ id: string }[]>`
+        SELECT id FROM watches WHERE id = ANY(${deps.db.array(input.watchIds)}::uuid[])
+          AND (visibility = 'public' OR (${owner}::text IS NOT NULL AND owner = ${owner}::text))`;
       const missing = input.watchIds.filter((id) => !found.some((f) => f.id === id));
-      if (missing.length) throw badField('watchIds', `no public watch ${missing.join(', ')}: list them with GET /v1/watches`);
+      if (missing.length) throw badField('watchIds', `no public watch ${missing.join(', ')}: list them with GET /v1/watches (private watches only with their owner's API key)`);
     }
     const settings = {
       language: input.language ?? 'en',
@@ -61,6 +65,7 @@ export async function subscriptionRoutes(app: FastifyInstance, deps: AppDeps): P
       quietHours: input.quietHours ?? null,
       minCount: input.minCount ?? 1,
       cooldownS: (input.cooldownMinutes ?? 0) * 60,
+      ownerKeyId: owner,
     };
     await requestConfirmation(deps.db, deps.secrets, input.email, settings);
     return reply.status(202).send({
@@ -101,6 +106,8 @@ interface Settings {
   quietHours: { start: string; end: string } | null;
   minCount: number;
   cooldownS: number;
+  /** The API key that asked (may follow its private watches); null for the public form. */
+  ownerKeyId?: string | null;
 }
 
 /** Creates the subscriber if new (unconfirmed) and a single-use confirmation carrying the settings. */
@@ -136,7 +143,7 @@ async function confirm(db: Db, value: string): Promise<{ language: 'en' | 'fr'; 
     const [sub] = await tx<{ language: 'en' | 'fr'; unsubscribe_token_sealed: string }[]>`
       UPDATE email_subscribers SET confirmed_at = now(), unsubscribed_at = NULL, language = ${s.language}, time_zone = ${s.timeZone},
         filter = ${tx.json(s.filter as never)}, quiet_start = ${s.quietHours?.start ?? null}, quiet_end = ${s.quietHours?.end ?? null},
-        min_count = ${s.minCount}, cooldown_s = ${s.cooldownS}
+        min_count = ${s.minCount}, cooldown_s = ${s.cooldownS}, owner_key_id = ${s.ownerKeyId ?? null}
       WHERE id = ${used.subscriber_id}
       RETURNING language, unsubscribe_token_sealed`;
     return sub && { language: sub.language, unsubscribeSealed: sub.unsubscribe_token_sealed };

@@ -24,6 +24,8 @@ export interface BatchItem {
   watchName: string;
   slotKey: string;
   startsAt: string;
+  /** Provider facts of the slot (a BayIMCO hold's `expiresAt`, vaccine, site…). */
+  attributes: Record<string, unknown>;
   observedAt: Date;
 }
 
@@ -53,10 +55,10 @@ export async function batchItems(db: Db, batchId: string): Promise<BatchItem[]> 
     SELECT d.id, e.event_at, e.body FROM deliveries d JOIN notifier_events e ON e.event_id = d.event_id
     WHERE d.batch_id = ${batchId} AND d.status = 'pending' ORDER BY d.id`;
   return rows.map((r) => {
-    const { data } = JSON.parse(r.body) as { data: { watch: { id: string; name: string }; slot: { key: string; startsAt: string }; observedAt: string } };
+    const { data } = JSON.parse(r.body) as { data: { watch: { id: string; name: string }; slot: { key: string; startsAt: string; attributes?: Record<string, unknown> }; observedAt: string } };
     return {
       deliveryId: r.id, eventAt: r.event_at, watchId: data.watch.id, watchName: data.watch.name, slotKey: data.slot.key,
-      startsAt: data.slot.startsAt, observedAt: new Date(data.observedAt),
+      startsAt: data.slot.startsAt, attributes: data.slot.attributes ?? {}, observedAt: new Date(data.observedAt),
     };
   });
 }

@@ -11,13 +11,15 @@ export interface Subscriber {
   minCount: number;
   cooldownS: number;
   unsubscribeTokenSealed: string;
+  /** The API key that subscribed this address (it may follow that key's private watches). */
+  ownerKeyId: string | null;
   /** Confirmed, not unsubscribed, not bounced. */
   active: boolean;
 }
 
 export async function loadSubscriber(db: Db, id: string): Promise<Subscriber | undefined> {
-  const [r] = await db<{ id: string; email_sealed: string; language: 'en' | 'fr'; time_zone: string; filter: SlotFilter; quiet_start: string | null; quiet_end: string | null; min_count: number; cooldown_s: number; unsubscribe_token_sealed: string; active: boolean }[]>`
-    SELECT s.id, s.email_sealed, s.language, s.time_zone, s.filter, s.quiet_start, s.quiet_end, s.min_count, s.cooldown_s, s.unsubscribe_token_sealed,
+  const [r] = await db<{ id: string; email_sealed: string; language: 'en' | 'fr'; time_zone: string; filter: SlotFilter; quiet_start: string | null; quiet_end: string | null; min_count: number; cooldown_s: number; unsubscribe_token_sealed: string; owner_key_id: string | null; active: boolean }[]>`
+    SELECT s.id, s.email_sealed, s.language, s.time_zone, s.filter, s.quiet_start, s.quiet_end, s.min_count, s.cooldown_s, s.unsubscribe_token_sealed, s.owner_key_id,
       (s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL AND st.bounced_at IS NULL) AS active
     FROM email_subscribers s LEFT JOIN email_subscriber_state st ON st.subscriber_id = s.id
     WHERE s.id = ${id}`;
@@ -25,7 +27,7 @@ export async function loadSubscriber(db: Db, id: string): Promise<Subscriber | u
   return {
     id: r.id, emailSealed: r.email_sealed, language: r.language, timeZone: r.time_zone, filter: r.filter,
     quiet: r.quiet_start && r.quiet_end ? { start: r.quiet_start, end: r.quiet_end } : null,
-    minCount: r.min_count, cooldownS: r.cooldown_s, unsubscribeTokenSealed: r.unsubscribe_token_sealed, active: r.active,
+    minCount: r.min_count, cooldownS: r.cooldown_s, unsubscribeTokenSealed: r.unsubscribe_token_sealed, ownerKeyId: r.owner_key_id, active: r.active,
   };
 }
 

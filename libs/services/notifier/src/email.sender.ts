@@ -46,7 +46,7 @@ export function createEmailSender(ctx: SenderContext, channel: EmailChannel, opt
     const sentWatches: string[] = [];
     for (const [watchId, watchItems] of byWatch) {
       const watch = watches.get(watchId);
-      if (!watch || watch.visibility !== 'public') {
+      if (!watch || !mayMail(watch, sub)) {
         await settleItems(db, ids(watchItems), 'cancelled', 'the watch is gone or private');
         continue;
       }
@@ -82,7 +82,7 @@ export function createEmailSender(ctx: SenderContext, channel: EmailChannel, opt
     const watches = await watchesNow(db, batch.watchIds);
     const groups: AlertGroup[] = [];
     for (const watch of watches.values()) {
-      if (watch.visibility !== 'public') continue;
+      if (!mayMail(watch, sub)) continue;
       const open = watch.open.filter((s) => slotMatches(sub.filter, s.startsAt));
       if (open.length === 0 || open.length < sub.minCount) continue;
       groups.push({ watchName: watch.name, bookingUrl: ctx.bookingUrl(watch), slots: open.map((s) => s.startsAt), openCount: open.length, seenAt: new Date(watch.lastSuccessAt ?? now) });
@@ -92,7 +92,13 @@ export function createEmailSender(ctx: SenderContext, channel: EmailChannel, opt
   }
 
   function group(watch: WatchNow, items: BatchItem[], openCount: number): AlertGroup {
-    return { watchName: watch.name, bookingUrl: ctx.bookingUrl(watch), slots: items.map((i) => i.startsAt), openCount, seenAt: seenAt(items, watch) };
+    const holds = items.map((i) => i.attributes.expiresAt).filter((x): x is string => typeof x === 'string').sort();
+    const details = [...new Set(items.flatMap((i) => [i.attributes.vaccineName, i.attributes.siteName]).filter((x): x is string => typeof x === 'string' && x !== ''))];
+    return {
+      watchName: watch.name, bookingUrl: ctx.bookingUrl(watch), slots: items.map((i) => i.startsAt), openCount, seenAt: seenAt(items, watch),
+      ...(holds[0] ? { heldUntil: holds[0] } : {}),
+      ...(details.length ? { details } : {}),
+    };
   }
 
   async function deliver(batch: ClaimedBatch, sub: Subscriber, kind: 'alerts' | 'still-open', groups: AlertGroup[], what: { items: BatchItem[]; watches: string[] }): Promise<void> {
@@ -141,3 +147,8 @@ export function createEmailSender(ctx: SenderContext, channel: EmailChannel, opt
 }
 
 const ids = (items: BatchItem[]) => items.map((i) => i.deliveryId);
+
+/** Public watches to anyone who asked; a private one only to addresses its owner subscribed. */
+function mayMail(watch: WatchNow, sub: Subscriber): boolean {
+  return watch.visibility === 'public' || (sub.ownerKeyId !== null && watch.owner === sub.ownerKeyId);
+}

@@ -48,9 +48,10 @@ export async function fanOut(db: Db, event: SlotChangedV1, body: string, owner: 
     result.webhooks = hooks.length;
 
     // Public channels never carry a private watch's events; closings are not announced there.
-    if (event.visibility === 'public' && event.type === 'slot.opened') {
-      if (channels.email) result.email = await batchEmail(tx, event, channels.email.windowS);
-      if (channels.twitter) result.twitter = await batchTwitter(tx, event, channels.twitter.windowS);
+    // A private watch mails only addresses its owner subscribed to it by name.
+    if (event.type === 'slot.opened') {
+      if (channels.email) result.email = await batchEmail(tx, event, channels.email.windowS, event.visibility === 'private' ? owner ?? '' : undefined);
+      if (channels.twitter && event.visibility === 'public') result.twitter = await batchTwitter(tx, event, channels.twitter.windowS);
     }
     if (result.webhooks) await tx`SELECT pg_notify('slotwatch_deliveries', '')`;
     if (result.email || result.twitter) await tx`SELECT pg_notify('slotwatch_batches', '')`;
@@ -59,7 +60,7 @@ export async function fanOut(db: Db, event: SlotChangedV1, body: string, owner: 
 }
 
 /** Confirmed, subscribed, not bounced subscribers whose filters take this slot (its local day and time). */
-async function batchEmail(tx: Tx, event: SlotChangedV1, windowS: number): Promise<number> {
+async function batchEmail(tx: Tx, event: SlotChangedV1, windowS: number, privateOwner?: string): Promise<number> {
   const day = event.slot.startsAt.slice(0, 10);
   const time = event.slot.startsAt.slice(11, 16);
   const rows = await tx`
@@ -67,6 +68,7 @@ async function batchEmail(tx: Tx, event: SlotChangedV1, windowS: number): Promis
       SELECT s.id FROM email_subscribers s LEFT JOIN email_subscriber_state st ON st.subscriber_id = s.id
       WHERE s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL AND st.bounced_at IS NULL
         AND (NOT s.filter ? 'watchIds' OR s.filter->'watchIds' ? ${event.watch.id})
+        AND (${privateOwner === undefined} OR (s.owner_key_id::text = ${privateOwner ?? ''} AND s.filter->'watchIds' ? ${event.watch.id}))
         AND (NOT s.filter ? 'from' OR s.filter->>'from' <= ${day})
         AND (NOT s.filter ? 'to' OR s.filter->>'to' >= ${day})
         AND (NOT s.filter ? 'earliestTime' OR s.filter->>'earliestTime' <= ${time})
