@@ -1,7 +1,7 @@
-import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import type { Tracer } from '@opentelemetry/api';
 import { spanAttr, type SlotsObservedV1 } from '@slotwatch/contracts';
 import type { Db } from '@slotwatch/db';
-import type { Metrics } from '@slotwatch/telemetry';
+import { inSpan, type Metrics } from '@slotwatch/telemetry';
 import type { DiffResult } from './differ.logic';
 import { countWatchStates, WATCH_STATES } from './watch-states.repository';
 
@@ -18,18 +18,10 @@ export function diffSpan(tracer: Tracer, obs: SlotsObservedV1, apply: () => Prom
     [spanAttr.slotsSeen]: obs.slots.length,
     'db.system.name': 'postgresql',
   };
-  return tracer.startActiveSpan('diff', { attributes }, async (span) => {
-    try {
-      const result = await apply();
-      span.setAttributes({ [spanAttr.diffOutcome]: result.outcome, [spanAttr.slotsOpened]: result.opened, [spanAttr.slotsClosed]: result.closed, [spanAttr.slotsHeld]: result.held });
-      return result;
-    } catch (error) {
-      span.recordException(error instanceof Error ? error : new Error(String(error)));
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw error;
-    } finally {
-      span.end();
-    }
+  return inSpan(tracer, 'diff', { attributes }, async (span) => {
+    const result = await apply();
+    span.setAttributes({ [spanAttr.diffOutcome]: result.outcome, [spanAttr.slotsOpened]: result.opened, [spanAttr.slotsClosed]: result.closed, [spanAttr.slotsHeld]: result.held });
+    return result;
   });
 }
 

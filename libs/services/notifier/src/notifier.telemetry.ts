@@ -3,6 +3,7 @@ import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { AttemptOutcome } from '@slotwatch/channel-core';
 import { withHttpSpanOptions } from '@slotwatch/http';
 import { withTraceparent } from '@slotwatch/messaging';
+import { inSpan } from '@slotwatch/telemetry';
 
 /**
  * The span `deliver <channel>` around one delivery attempt, a child of the notifier span that
@@ -17,20 +18,12 @@ export function deliverySpan(
 ): Promise<AttemptOutcome> {
   const attributes = { [spanAttr.channel]: channel, [spanAttr.deliveryId]: d.id, [spanAttr.eventId]: d.eventId, [spanAttr.deliveryAttempt]: d.attempts };
   return withTraceparent(d.traceparent, () =>
-    trace.getTracer('slotwatch').startActiveSpan(`deliver ${channel}`, { kind: SpanKind.INTERNAL, attributes }, async (span) => {
-      try {
-        const outcome = await withHttpSpanOptions({ url: 'origin', attributes: { [spanAttr.channel]: channel } }, send);
-        span.setAttribute(spanAttr.deliveryOutcome, outcome.kind);
-        if (outcome.status !== undefined) span.setAttribute('http.response.status_code', outcome.status);
-        if (outcome.kind !== 'delivered') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.kind });
-        return outcome;
-      } catch (error) {
-        span.recordException(error instanceof Error ? error : new Error(String(error)));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        throw error;
-      } finally {
-        span.end();
-      }
+    inSpan(trace.getTracer('slotwatch'), `deliver ${channel}`, { kind: SpanKind.INTERNAL, attributes }, async (span) => {
+      const outcome = await withHttpSpanOptions({ url: 'origin', attributes: { [spanAttr.channel]: channel } }, send);
+      span.setAttribute(spanAttr.deliveryOutcome, outcome.kind);
+      if (outcome.status !== undefined) span.setAttribute('http.response.status_code', outcome.status);
+      if (outcome.kind !== 'delivered') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.kind });
+      return outcome;
     }),
   );
 }

@@ -3,7 +3,7 @@ import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { Db } from '@slotwatch/db';
 import { withHttpSpanOptions } from '@slotwatch/http';
 import type { RequestBudget, Snapshot } from '@slotwatch/provider-core';
-import type { Metrics } from '@slotwatch/telemetry';
+import { inSpan, type Metrics } from '@slotwatch/telemetry';
 import { budgetRemaining } from './budget.repository';
 
 /**
@@ -12,24 +12,16 @@ import { budgetRemaining } from './budget.repository';
  */
 export function upstreamSpan(tracer: Tracer, watch: { id: string; provider: string }, check: () => Promise<Snapshot>): Promise<Snapshot> {
   const attributes = { [spanAttr.watchId]: watch.id, [spanAttr.provider]: watch.provider };
-  return tracer.startActiveSpan(`upstream ${watch.provider}`, { attributes }, async (span) => {
-    try {
-      const snapshot = await withHttpSpanOptions({ attributes: { [spanAttr.provider]: watch.provider } }, check);
-      span.setAttributes({
-        [spanAttr.checkStatus]: snapshot.status,
-        [spanAttr.checkRequests]: snapshot.requests,
-        [spanAttr.slotsSeen]: snapshot.slots.length,
-        ...(snapshot.reason !== undefined && { [spanAttr.checkReason]: snapshot.reason }),
-      });
-      if (snapshot.status !== 'ok' && snapshot.status !== 'partial') span.setStatus({ code: SpanStatusCode.ERROR, message: snapshot.reason ?? snapshot.status });
-      return snapshot;
-    } catch (error) {
-      span.recordException(error instanceof Error ? error : new Error(String(error)));
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw error;
-    } finally {
-      span.end();
-    }
+  return inSpan(tracer, `upstream ${watch.provider}`, { attributes }, async (span) => {
+    const snapshot = await withHttpSpanOptions({ attributes: { [spanAttr.provider]: watch.provider } }, check);
+    span.setAttributes({
+      [spanAttr.checkStatus]: snapshot.status,
+      [spanAttr.checkRequests]: snapshot.requests,
+      [spanAttr.slotsSeen]: snapshot.slots.length,
+      ...(snapshot.reason !== undefined && { [spanAttr.checkReason]: snapshot.reason }),
+    });
+    if (snapshot.status !== 'ok' && snapshot.status !== 'partial') span.setStatus({ code: SpanStatusCode.ERROR, message: snapshot.reason ?? snapshot.status });
+    return snapshot;
   });
 }
 
