@@ -58,11 +58,13 @@ export const streams: Record<StreamKey, StreamSpec> = {
 export const streamName = (n: Naming, key: StreamKey): string =>
   `${n.prefix.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}_${key}`;
 
-export type ConsumerKey = 'scraper' | 'differ' | 'notifier';
+export type ConsumerKey = 'scraper' | 'differ' | 'notifier' | 'notifierWatch';
 
 /** Durable consumers: each reads one stream. */
 export const consumers: Record<ConsumerKey, { stream: StreamKey; durable: string }> = {
   scraper: { stream: 'CHECKS', durable: 'scraper' },
   differ: { stream: 'OBSERVATIONS', durable: 'differ' },
   notifier: { stream: 'SLOT_EVENTS', durable: 'notifier' },
+  /** Watch events (stale, recovered, blocked) for operators' webhooks. */
+  notifierWatch: { stream: 'WATCH_EVENTS', durable: 'notifier-watch' },
 };

@@ -88,7 +88,15 @@ export const WebhookFilterSchema = Type.Object(
   {
     watchIds: Type.Optional(Type.Array(Uuid(), { maxItems: 1000 })),
     providers: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 40 }), { maxItems: 20 })),
-    types: Type.Optional(Type.Array(Type.Union([Type.Literal('slot.opened'), Type.Literal('slot.closed')]), { maxItems: 2 })),
+    types: Type.Optional(
+      Type.Array(
+        Type.Union([
+          Type.Literal('slot.opened'), Type.Literal('slot.closed'), Type.Literal('watch.stale'),
+          Type.Literal('watch.recovered'), Type.Literal('watch.blocked'), Type.Literal('webhook.disabled'),
+        ]),
+        { maxItems: 6, description: 'Event types to send: slot events, and for operators watch.stale / watch.recovered / watch.blocked and webhook.disabled.' },
+      ),
+    ),
   },
   { additionalProperties: false, description: 'Which events to send; an absent key matches everything.' },
 );

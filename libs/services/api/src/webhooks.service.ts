@@ -7,7 +7,7 @@ import { badField, notFound, Problem } from './problem';
 export interface WebhookFilter {
   watchIds?: string[];
   providers?: string[];
-  types?: Array<'slot.opened' | 'slot.closed'>;
+  types?: Array<'slot.opened' | 'slot.closed' | 'watch.stale' | 'watch.recovered' | 'watch.blocked' | 'webhook.disabled'>;
 }
 
 export interface WebhookView {

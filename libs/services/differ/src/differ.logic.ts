@@ -78,7 +78,8 @@ export async function applyObservation(db: Db, naming: Naming, obs: SlotsObserve
       held = diff.vanished - closed.length;
       openSlots = diff.openBefore + opened.length - closed.length;
     }
-    const recovered = success && watch.staleSince !== null;
+    // Back from stale, or from being shut out upstream (captcha, refused login): operators hear it.
+    const recovered = success && (watch.staleSince !== null || BLOCKING.has(watch.lastStatus as SlotsObservedV1['status']));
     const state = healthState(success, obs.status, openSlots, held > 0);
     await updateHealth(tx, watch.id, {
       state,

@@ -1,4 +1,4 @@
-import type { SlotChangedV1 } from '@slotwatch/contracts';
+import type { SlotChangedV1, WatchEventV1 } from '@slotwatch/contracts';
 import type { Db, Tx } from '@slotwatch/db';
 import { currentTraceparent } from '@slotwatch/messaging';
 
@@ -105,4 +105,34 @@ async function batchTwitter(tx: Tx, event: SlotChangedV1, windowS: number): Prom
 export async function watchOwner(db: Db, watchId: string): Promise<string | null> {
   const [row] = await db<{ owner: string | null }[]>`SELECT owner FROM watches WHERE id = ${watchId}`;
   return row?.owner ?? null;
+}
+
+/**
+ * A watch event (watch.stale, watch.recovered, watch.blocked) for the operators: one delivery per
+ * enabled webhook that takes it — no `types` filter, or one that names it — within its watch and
+ * provider filters; a private watch's only to its owner's webhooks. Redelivery adds nothing.
+ */
+export async function fanOutWatchEvent(db: Db, event: WatchEventV1, owner: string | null): Promise<number> {
+  const body = JSON.stringify({ type: event.type, timestamp: event.at, data: { ...event, v: undefined } });
+  return db.begin(async (tx) => {
+    await tx`SELECT set_config('slotwatch.traceparent', ${currentTraceparent() ?? ''}, true)`;
+    const fresh = await tx`
+      INSERT INTO notifier_events (event_id, watch_id, event_at, body)
+      VALUES (${event.eventId}, ${event.watch.id}, ${event.at}, ${body})
+      ON CONFLICT DO NOTHING RETURNING 1`;
+    if (fresh.length === 0) return 0;
+    const rows = await tx`
+      INSERT INTO deliveries (event_id, channel, subscription_id)
+      SELECT ${event.eventId}, 'webhook', w.id
+      FROM webhooks w LEFT JOIN webhook_state s ON s.webhook_id = w.id
+      WHERE w.deleted_at IS NULL AND s.disabled_at IS NULL
+        AND (${event.visibility} = 'public' OR w.owner_key_id::text = ${owner})
+        AND (NOT w.filter ? 'watchIds' OR w.filter->'watchIds' ? ${event.watch.id})
+        AND (NOT w.filter ? 'providers' OR w.filter->'providers' ? ${event.watch.provider})
+        AND (NOT w.filter ? 'types' OR w.filter->'types' ? ${event.type})
+      ON CONFLICT DO NOTHING
+      RETURNING 1`;
+    if (rows.length) await tx`SELECT pg_notify('slotwatch_deliveries', '')`;
+    return rows.length;
+  });
 }

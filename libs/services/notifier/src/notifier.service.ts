@@ -7,7 +7,7 @@ import type { RunningService, ServiceContext, ServiceModule } from '@slotwatch/r
 import type { Logger } from 'pino';
 import { startBatchDispatcher } from './batch.dispatcher';
 import { startDispatcher } from './dispatcher';
-import { fanOut, watchOwner, type FanOutChannels } from './fanout.repository';
+import { fanOut, fanOutWatchEvent, watchOwner, type FanOutChannels } from './fanout.repository';
 import { batchRetryDelayMs, type SenderContext } from './sender.context';
 import { webhookBody } from './webhook.body';
 
@@ -55,9 +55,20 @@ export const notifierService: ServiceModule = {
       },
       { concurrency: 32, onFate: (fate) => metrics.messagesHandled.inc({ consumer: 'notifier', fate }) },
     );
+    // Operators are told when a watch goes stale, recovers, or is shut out upstream (captcha, refused login).
+    const watchEvents = await bus.consume(
+      'notifierWatch',
+      'watch.event',
+      async (event) => {
+        const owner = event.visibility === 'private' ? await watchOwner(db, event.watch.id) : null;
+        if ((await fanOutWatchEvent(db, event, owner)) > 0) dispatcher.kick();
+      },
+      { concurrency: 8, onFate: (fate) => metrics.messagesHandled.inc({ consumer: 'notifier-watch', fate }) },
+    );
     return {
       async stop() {
         await consumption.stop();
+        await watchEvents.stop();
         await Promise.all([dispatcher.stop(), ...batchLoops.map((loop) => loop.stop())]);
         await webhookChannel.close();
         email?.close();
