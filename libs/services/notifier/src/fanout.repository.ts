@@ -109,8 +109,9 @@ export async function watchOwner(db: Db, watchId: string): Promise<string | null
 
 /**
  * A watch event (watch.stale, watch.recovered, watch.blocked) for the operators: one delivery per
- * enabled webhook that takes it — no `types` filter, or one that names it — within its watch and
- * provider filters; a private watch's only to its owner's webhooks. Redelivery adds nothing.
+ * enabled webhook whose `types` filter names it (opt-in: integrators who asked for slots get only
+ * slots), within its watch and provider filters; a private watch's only to its owner's webhooks.
+ * Redelivery adds nothing.
  */
 export async function fanOutWatchEvent(db: Db, event: WatchEventV1, owner: string | null): Promise<number> {
   const body = JSON.stringify({ type: event.type, timestamp: event.at, data: { ...event, v: undefined } });
@@ -129,7 +130,7 @@ export async function fanOutWatchEvent(db: Db, event: WatchEventV1, owner: strin
         AND (${event.visibility} = 'public' OR w.owner_key_id::text = ${owner})
         AND (NOT w.filter ? 'watchIds' OR w.filter->'watchIds' ? ${event.watch.id})
         AND (NOT w.filter ? 'providers' OR w.filter->'providers' ? ${event.watch.provider})
-        AND (NOT w.filter ? 'types' OR w.filter->'types' ? ${event.type})
+        AND w.filter->'types' ? ${event.type}
       ON CONFLICT DO NOTHING
       RETURNING 1`;
     if (rows.length) await tx`SELECT pg_notify('slotwatch_deliveries', '')`;
