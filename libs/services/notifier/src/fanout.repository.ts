@@ -26,26 +26,9 @@ export interface FanOutResult {
  */
 export async function fanOut(db: Db, event: SlotChangedV1, body: string, owner: string | null, channels: FanOutChannels = {}): Promise<FanOutResult> {
   return db.begin(async (tx) => {
-    // Delivery rows written below take this trace context (004_tracing.sql: the column default).
-    await tx`SELECT set_config('slotwatch.traceparent', ${currentTraceparent() ?? ''}, true)`;
-    const fresh = await tx`
-      INSERT INTO notifier_events (event_id, watch_id, event_at, body)
-      VALUES (${event.eventId}, ${event.watch.id}, ${event.at}, ${body})
-      ON CONFLICT DO NOTHING RETURNING 1`;
     const result: FanOutResult = { webhooks: 0, email: 0, twitter: 0 };
-    if (fresh.length === 0) return result;
-    const hooks = await tx`
-      INSERT INTO deliveries (event_id, channel, subscription_id)
-      SELECT ${event.eventId}, 'webhook', w.id
-      FROM webhooks w LEFT JOIN webhook_state s ON s.webhook_id = w.id
-      WHERE w.deleted_at IS NULL AND s.disabled_at IS NULL
-        AND (${event.visibility} = 'public' OR w.owner_key_id::text = ${owner})
-        AND (NOT w.filter ? 'watchIds' OR w.filter->'watchIds' ? ${event.watch.id})
-        AND (NOT w.filter ? 'providers' OR w.filter->'providers' ? ${event.watch.provider})
-        AND (NOT w.filter ? 'types' OR w.filter->'types' ? ${event.type})
-      ON CONFLICT DO NOTHING
-      RETURNING 1`;
-    result.webhooks = hooks.length;
+    if (!(await recordEvent(tx, event, body))) return result;
+    result.webhooks = await webhookDeliveries(tx, event, owner, { optIn: false });
 
     // Public channels never carry a private watch's events; closings are not announced there.
     // A private watch mails only addresses its owner subscribed to it by name.
@@ -116,24 +99,43 @@ export async function watchOwner(db: Db, watchId: string): Promise<string | null
 export async function fanOutWatchEvent(db: Db, event: WatchEventV1, owner: string | null): Promise<number> {
   const body = JSON.stringify({ type: event.type, timestamp: event.at, data: { ...event, v: undefined } });
   return db.begin(async (tx) => {
-    await tx`SELECT set_config('slotwatch.traceparent', ${currentTraceparent() ?? ''}, true)`;
-    const fresh = await tx`
-      INSERT INTO notifier_events (event_id, watch_id, event_at, body)
-      VALUES (${event.eventId}, ${event.watch.id}, ${event.at}, ${body})
-      ON CONFLICT DO NOTHING RETURNING 1`;
-    if (fresh.length === 0) return 0;
-    const rows = await tx`
-      INSERT INTO deliveries (event_id, channel, subscription_id)
-      SELECT ${event.eventId}, 'webhook', w.id
-      FROM webhooks w LEFT JOIN webhook_state s ON s.webhook_id = w.id
-      WHERE w.deleted_at IS NULL AND s.disabled_at IS NULL
-        AND (${event.visibility} = 'public' OR w.owner_key_id::text = ${owner})
-        AND (NOT w.filter ? 'watchIds' OR w.filter->'watchIds' ? ${event.watch.id})
-        AND (NOT w.filter ? 'providers' OR w.filter->'providers' ? ${event.watch.provider})
-        AND w.filter->'types' ? ${event.type}
-      ON CONFLICT DO NOTHING
-      RETURNING 1`;
-    if (rows.length) await tx`SELECT pg_notify('slotwatch_deliveries', '')`;
-    return rows.length;
+    if (!(await recordEvent(tx, event, body))) return 0;
+    const created = await webhookDeliveries(tx, event, owner, { optIn: true });
+    if (created) await tx`SELECT pg_notify('slotwatch_deliveries', '')`;
+    return created;
   });
+}
+
+type EventFacts = Pick<SlotChangedV1 | WatchEventV1, 'eventId' | 'at' | 'type' | 'visibility' | 'watch'>;
+
+/**
+ * Stores the event's body once, under the trace context of this transaction (004_tracing.sql: the
+ * deliveries written next take it). False when it was stored before: a redelivery, nothing to add.
+ */
+async function recordEvent(tx: Tx, event: EventFacts, body: string): Promise<boolean> {
+  await tx`SELECT set_config('slotwatch.traceparent', ${currentTraceparent() ?? ''}, true)`;
+  const fresh = await tx`
+    INSERT INTO notifier_events (event_id, watch_id, event_at, body)
+    VALUES (${event.eventId}, ${event.watch.id}, ${event.at}, ${body})
+    ON CONFLICT DO NOTHING RETURNING 1`;
+  return fresh.length > 0;
+}
+
+/**
+ * One delivery per enabled webhook whose filters take the event; a private watch's only to its
+ * owner's webhooks. `optIn`: the webhook's `types` must name the event (no `types` takes none).
+ */
+async function webhookDeliveries(tx: Tx, event: EventFacts, owner: string | null, { optIn }: { optIn: boolean }): Promise<number> {
+  const rows = await tx`
+    INSERT INTO deliveries (event_id, channel, subscription_id)
+    SELECT ${event.eventId}, 'webhook', w.id
+    FROM webhooks w LEFT JOIN webhook_state s ON s.webhook_id = w.id
+    WHERE w.deleted_at IS NULL AND s.disabled_at IS NULL
+      AND (${event.visibility} = 'public' OR w.owner_key_id::text = ${owner})
+      AND (NOT w.filter ? 'watchIds' OR w.filter->'watchIds' ? ${event.watch.id})
+      AND (NOT w.filter ? 'providers' OR w.filter->'providers' ? ${event.watch.provider})
+      AND (${!optIn} AND NOT w.filter ? 'types' OR w.filter->'types' ? ${event.type})
+    ON CONFLICT DO NOTHING
+    RETURNING 1`;
+  return rows.length;
 }
