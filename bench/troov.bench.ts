@@ -20,9 +20,7 @@ export default {
     const fake = await startFakeTroov({ teams: [team] });
     try {
       // Open three slots on each of OPEN_DAYS working days inside the window.
-      fake.control.openAll();
-      const days = [...new Set(fake.control.freeSlots().map((s) => s.day))].slice(0, OPEN_DAYS);
-      fake.control.closeAll();
+      const days = [...new Set(fake.control.bookableSlots().map((s) => s.day))].slice(0, OPEN_DAYS);
       for (const day of days) for (const time of slotTimes(zone, day).slice(0, 3)) fake.control.openSlot(day, time);
 
       const adapter = createTroovAdapter({ minGapMs: 0 });

@@ -4,6 +4,7 @@ import { startSmtpSink } from '@slotwatch/channel-email/testing';
 import { randomToken, startFakeX } from '@slotwatch/channel-twitter/testing';
 import { startWebhookReceiver, type ReceivedWebhook } from '@slotwatch/channel-webhook/testing';
 import type { Config } from '@slotwatch/config';
+import { findPreset } from '@slotwatch/provider-troov';
 import { startFakeTroov } from '@slotwatch/provider-troov/testing';
 import { createLogger } from '@slotwatch/telemetry';
 import { startSlotwatch } from './run.command';
@@ -26,7 +27,7 @@ export interface DemoSummary {
   posts: number;
 }
 
-const MONTREAL = { teamId: '61f924e90b0582a933ff3e7c', serviceId: '623e3c5319ec2e40dcf76397', serviceName: 'Demande de passeport/CNI' };
+const MONTREAL = findPreset('montreal-passport')!.target;
 
 /**
  * The whole system against the fake upstreams: a fake TROOV consulate releases and books slots,
@@ -116,9 +117,7 @@ export async function runDemo(base: Config, options: DemoOptions): Promise<DemoS
       out(`  webhook ${body.type.padEnd(11)} ${when}${open}  signature ${w.verified ? 'verified ✓' : 'INVALID ✗'}`);
     };
 
-    fake.control.openAll();
-    const pool = fake.control.freeSlots(MONTREAL.serviceId);
-    fake.control.closeAll();
+    const pool = fake.control.bookableSlots(MONTREAL.serviceId);
     const openNow: { day: string; time: string }[] = [];
     const step = () => {
       const booking = openNow.length > 0 && (openNow.length >= 3 || Math.random() < 0.35);

@@ -7,6 +7,7 @@ import { startFakeTroov, type FakeTroov } from '@slotwatch/provider-troov/testin
 import type { Running } from '@slotwatch/runtime';
 import { createLogger } from '@slotwatch/telemetry';
 import { createTestInfra, sleep, testConfig, waitFor, type TestInfra } from '@slotwatch/testing';
+import { montrealPassport, MONTREAL_SERVICE_ID } from './e2e.fixtures';
 import { startSlotwatch } from './run.command';
 
 /**
@@ -66,7 +67,7 @@ describe('logs of a whole run', () => {
       provider: 'troov',
       name: 'Montréal passport',
       intervalSeconds: 1,
-      target: { baseUrl: fake.url, teamId: '61f924e90b0582a933ff3e7c', serviceId: '623e3c5319ec2e40dcf76397', serviceName: 'Demande de passeport/CNI' },
+      target: montrealPassport(fake),
     });
     expect(watch.status).toBe(201);
     const watchId = ((await watch.json()) as { id: string }).id;
@@ -78,9 +79,7 @@ describe('logs of a whole run', () => {
     expect((await call('GET', '/v1/watches', undefined, planted.wrongKey)).status).toBe(401);
 
     // A slot opens and is delivered, signed with the secret; then the upstream fails for a while.
-    fake.control.openAll();
-    const [slot] = fake.control.freeSlots('623e3c5319ec2e40dcf76397');
-    fake.control.closeAll();
+    const [slot] = fake.control.bookableSlots(MONTREAL_SERVICE_ID);
     fake.control.openSlot(slot!.day, slot!.time);
     await waitFor('the signed webhook', () => receiver.received().some((w) => w.verified), 20_000);
     fake.control.setFailure({ endpoint: 'any', status: 500 });

@@ -6,6 +6,7 @@ import { notifierService } from '@slotwatch/notifier';
 import { startFakeTroov, type FakeTroov } from '@slotwatch/provider-troov/testing';
 import { runServices, type Running } from '@slotwatch/runtime';
 import { createTestInfra, testConfig, waitFor, type TestInfra } from '@slotwatch/testing';
+import { montrealPassport, MONTREAL_SERVICE_ID } from './e2e.fixtures';
 import { startSlotwatch } from './run.command';
 
 /**
@@ -71,7 +72,7 @@ beforeAll(async () => {
     provider: 'troov',
     name: 'Montréal passport',
     intervalSeconds: 1,
-    target: { baseUrl: fake.url, teamId: '61f924e90b0582a933ff3e7c', serviceId: '623e3c5319ec2e40dcf76397', serviceName: 'Demande de passeport/CNI' },
+    target: montrealPassport(fake),
   });
   receiver.setSecret((await post<{ secret: string }>('/v1/webhooks', { url: `${receiver.url}/slots` })).secret);
 }, 60_000);
@@ -87,9 +88,7 @@ afterAll(async () => {
 describe('/metrics after an end-to-end run', () => {
   it('counts checks, slots and deliveries as they happened', { timeout: 60_000 }, async () => {
     await waitFor('a first ok check', async () => value(await scrape(api), 'slotwatch_checks_total', { provider: 'troov', status: 'ok' }), 20_000);
-    fake.control.openAll();
-    const slots = fake.control.freeSlots('623e3c5319ec2e40dcf76397').slice(0, 3);
-    fake.control.closeAll();
+    const slots = fake.control.bookableSlots(MONTREAL_SERVICE_ID).slice(0, 3);
     for (const s of slots) fake.control.openSlot(s.day, s.time);
     await waitFor('3 slot.opened webhooks', () => receiver.received().filter((w) => typeOf(w) === 'slot.opened').length >= 3, 20_000);
     fake.control.closeSlot(slots[0]!.day, slots[0]!.time);

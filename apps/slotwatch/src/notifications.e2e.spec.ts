@@ -6,6 +6,7 @@ import type { Config } from '@slotwatch/config';
 import { startFakeTroov, type FakeTroov } from '@slotwatch/provider-troov/testing';
 import type { Running } from '@slotwatch/runtime';
 import { createTestInfra, sleep, testConfig, waitFor, type TestInfra } from '@slotwatch/testing';
+import { montrealPassport, slotPool } from './e2e.fixtures';
 import { startSlotwatch } from './run.command';
 
 /**
@@ -41,18 +42,12 @@ const pathOf = (link: string) => link.replace('https://slotwatch.test', '');
 const linkIn = (mail: ReceivedMail, path: string) => new RegExp(`https://slotwatch\\.test${path.replace(/[/?]/g, '\\$&')}\\?token=[A-Za-z0-9_%-]+`).exec(mail.text)?.[0];
 const alerts = (address: string) => sink.to(address).filter((m) => !m.subject.includes('onfirm'));
 
-let used = 0;
-function someFreeSlots(n: number): { day: string; time: string }[] {
-  fake.control.openAll();
-  const all = fake.control.freeSlots('623e3c5319ec2e40dcf76397');
-  fake.control.closeAll();
-  used += n;
-  return all.slice(used - n, used);
-}
+let someFreeSlots: (n: number) => { day: string; time: string }[];
 
 beforeAll(async () => {
   infra = await createTestInfra('e2e_notify');
   fake = await startFakeTroov();
+  someFreeSlots = slotPool(fake);
   sink = await startSmtpSink();
   x = await startFakeX(xApp);
   x.addUser(xUser.accessToken, xUser.accessSecret);
@@ -73,7 +68,7 @@ beforeAll(async () => {
     provider: 'troov',
     name: 'Montréal passport',
     intervalSeconds: 1,
-    target: { baseUrl: fake.url, teamId: '61f924e90b0582a933ff3e7c', serviceId: '623e3c5319ec2e40dcf76397', serviceName: 'Demande de passeport/CNI' },
+    target: montrealPassport(fake),
   });
   expect(watch.status).toBe(201);
   watchId = watch.body.id;

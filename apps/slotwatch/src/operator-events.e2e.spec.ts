@@ -5,6 +5,7 @@ import type { Config } from '@slotwatch/config';
 import { startFakeTroov, type FakeTroov } from '@slotwatch/provider-troov/testing';
 import type { Running } from '@slotwatch/runtime';
 import { createTestInfra, sleep, testConfig, waitFor, type TestInfra } from '@slotwatch/testing';
+import { montrealPassport } from './e2e.fixtures';
 import { startSlotwatch } from './run.command';
 
 /**
@@ -45,7 +46,7 @@ describe('a TROOV session that needs a captcha', () => {
     };
     const watch = await call('POST', '/v1/watches', {
       provider: 'troov', name: 'Montréal passport', intervalSeconds: 1,
-      target: { baseUrl: fake.url, teamId: '61f924e90b0582a933ff3e7c', serviceId: '623e3c5319ec2e40dcf76397', serviceName: 'Demande de passeport/CNI' },
+      target: montrealPassport(fake),
     });
     const watchId = watch.json.id as string;
     const opsHook = await call('POST', '/v1/webhooks', { url: `${ops.url}/ops`, filter: { types: ['watch.blocked', 'watch.recovered'] } });

@@ -6,6 +6,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '@slotwatch/channel-w
 import { startFakeTroov, type FakeTroov } from '@slotwatch/provider-troov/testing';
 import { freePort } from '@slotwatch/runtime';
 import { createTestInfra, waitFor, type TestInfra } from '@slotwatch/testing';
+import { montrealPassport } from './e2e.fixtures';
 
 /** SIGTERM while checks run and webhooks are being delivered to a slow receiver. */
 let infra: TestInfra;
@@ -62,7 +63,7 @@ describe('slotwatch run under SIGTERM', () => {
     };
     await post('/v1/watches', {
       provider: 'troov', name: 'Montréal passport', intervalSeconds: 1,
-      target: { baseUrl: fake.url, teamId: '61f924e90b0582a933ff3e7c', serviceId: '623e3c5319ec2e40dcf76397', serviceName: 'Demande de passeport/CNI' },
+      target: montrealPassport(fake),
     });
     await post('/v1/webhooks', { url: `${receiver.url}/slots` });
     fake.control.openAll();

@@ -7,6 +7,7 @@ import { notifierService } from '@slotwatch/notifier';
 import { startFakeTroov, type FakeTroov } from '@slotwatch/provider-troov/testing';
 import { runServices, type Running } from '@slotwatch/runtime';
 import { createTestInfra, testConfig, waitFor, sleep, type TestInfra } from '@slotwatch/testing';
+import { montrealPassport, slotPool } from './e2e.fixtures';
 import { startSlotwatch } from './run.command';
 
 /**
@@ -39,20 +40,13 @@ interface Payload { type: string; data: { eventId: string; slot: { key: string; 
 const payload = (w: ReceivedWebhook) => JSON.parse(w.rawBody) as Payload;
 const ofType = (type: string, key?: string) => receiver.received().filter((w) => payload(w).type === type && (!key || payload(w).data.slot.key === key));
 
-/** Bookable days and times of the fake's Montréal passport zone, each handed out once per run. */
-let used = 0;
-function someFreeSlots(n: number): { day: string; time: string }[] {
-  fake.control.openAll();
-  const all = fake.control.freeSlots('623e3c5319ec2e40dcf76397');
-  fake.control.closeAll();
-  used += n;
-  return all.slice(used - n, used);
-}
+let someFreeSlots: (n: number) => { day: string; time: string }[];
 
 beforeAll(async () => {
   infra = await createTestInfra('e2e');
   config = testConfig(infra, { minIntervalOverride: 1 });
   fake = await startFakeTroov();
+  someFreeSlots = slotPool(fake);
   receiver = await startWebhookReceiver({ secret: 'whsec_' + Buffer.alloc(32).toString('base64') });
   // The notifier runs apart from the rest, so the test can stop and restart it mid-stream.
   main = await startSlotwatch(config, { services: 'scheduler,scraper,differ,api', log: silent });
@@ -63,7 +57,7 @@ beforeAll(async () => {
     provider: 'troov',
     name: 'Montréal passport',
     intervalSeconds: 1,
-    target: { baseUrl: fake.url, teamId: '61f924e90b0582a933ff3e7c', serviceId: '623e3c5319ec2e40dcf76397', serviceName: 'Demande de passeport/CNI' },
+    target: montrealPassport(fake),
   });
   expect(watch.status).toBe(201);
   watchId = watch.body.id;

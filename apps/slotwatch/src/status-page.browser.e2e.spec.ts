@@ -9,6 +9,7 @@ import type { Config } from '@slotwatch/config';
 import { startFakeTroov, type FakeTroov } from '@slotwatch/provider-troov/testing';
 import type { Running } from '@slotwatch/runtime';
 import { createTestInfra, testConfig, waitFor, type TestInfra } from '@slotwatch/testing';
+import { MONTREAL_SERVICE_ID, montrealPassport } from './e2e.fixtures';
 import { startSlotwatch } from './run.command';
 
 /**
@@ -20,7 +21,6 @@ import { startSlotwatch } from './run.command';
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const OUTPUT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../test-output');
-const SERVICE_ID = '623e3c5319ec2e40dcf76397';
 
 let infra: TestInfra;
 let config: Config;
@@ -51,7 +51,7 @@ beforeAll(async () => {
   api = main.url!;
   const watch = await http<{ id: string }>('POST', '/v1/watches', {
     provider: 'troov', name: 'Montréal passport', intervalSeconds: 1,
-    target: { baseUrl: fake.url, teamId: '61f924e90b0582a933ff3e7c', serviceId: SERVICE_ID, serviceName: 'Demande de passeport/CNI', timezone: 'America/Montreal' },
+    target: montrealPassport(fake),
   });
   expect(watch.status).toBe(201);
   watchId = watch.body.id;
@@ -85,9 +85,7 @@ describe('the status page in a browser', () => {
     expect(await card.getAttribute('data-state')).toBe('none');
     await page.locator('#live[data-state="open"]').waitFor({ timeout: 10_000 });
 
-    fake.control.openAll();
-    const slot = fake.control.freeSlots(SERVICE_ID)[0]!;
-    fake.control.closeAll();
+    const slot = fake.control.bookableSlots(MONTREAL_SERVICE_ID)[0]!;
     fake.control.openSlot(slot.day, slot.time);
     const key = `${slot.day}T${slot.time}`;
     const item = card.locator(`li[data-key="${key}"]`);

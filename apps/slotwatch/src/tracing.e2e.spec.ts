@@ -8,6 +8,7 @@ import { startFakeTroov, type FakeTroov } from '@slotwatch/provider-troov/testin
 import type { Running } from '@slotwatch/runtime';
 import { captureSpans, type CapturedSpans, type ReadableSpan } from '@slotwatch/telemetry/testing';
 import { createTestInfra, testConfig, waitFor, type TestInfra } from '@slotwatch/testing';
+import { montrealPassport, MONTREAL_SERVICE_ID } from './e2e.fixtures';
 import { startSlotwatch } from './run.command';
 
 /**
@@ -48,7 +49,7 @@ beforeAll(async () => {
     provider: 'troov',
     name: 'Montréal passport',
     intervalSeconds: 1,
-    target: { baseUrl: fake.url, teamId: '61f924e90b0582a933ff3e7c', serviceId: '623e3c5319ec2e40dcf76397', serviceName: 'Demande de passeport/CNI' },
+    target: montrealPassport(fake),
   })).id;
   receiver.setSecret((await post<{ secret: string }>('/v1/webhooks', { url: `${receiver.url}/slots` })).secret);
 }, 60_000);
@@ -67,9 +68,7 @@ const idOf = (s: ReadableSpan) => s.spanContext().spanId;
 
 describe('one check is one trace', () => {
   it('joins scheduler, scraper, upstream HTTP, differ, notifier and the delivery under the check root span', async () => {
-    fake.control.openAll();
-    const [slot] = fake.control.freeSlots('623e3c5319ec2e40dcf76397');
-    fake.control.closeAll();
+    const [slot] = fake.control.bookableSlots(MONTREAL_SERVICE_ID);
     fake.control.openSlot(slot!.day, slot!.time);
     const key = `${slot!.day}T${slot!.time}`;
     const hook: ReceivedWebhook = await receiver.waitFor((w) => {

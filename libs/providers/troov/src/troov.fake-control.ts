@@ -63,6 +63,8 @@ export interface FakeTroovControl {
   closeAll(): void;
   /** Free slots a client can see now: in the window, after today. */
   freeSlots(serviceId?: string): { day: string; time: string }[];
+  /** Every slot the zone offers in the visible window, free or not (to pick ones to open). */
+  bookableSlots(serviceId?: string): { day: string; time: string }[];
   /** Replace the injected failures; `null` clears them. */
   setFailure(failure: FakeFailure | FakeFailure[] | null): void;
   setCaptcha(enabled: boolean, token?: string): void;
@@ -86,6 +88,7 @@ export function createControl(world: FakeTroovWorld, rt: FakeRuntime): FakeTroov
     openAll: () => world.setAllFree(true),
     closeAll: () => world.setAllFree(false),
     freeSlots: (serviceId) => world.freeSlots(serviceId),
+    bookableSlots: (serviceId) => world.bookableSlots(serviceId),
     setFailure(failure) {
       rt.failures = failure === null ? [] : Array.isArray(failure) ? [...failure] : [failure];
     },

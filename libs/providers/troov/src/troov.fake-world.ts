@@ -94,12 +94,21 @@ export class FakeTroovWorld {
 
   /** Free slots a client can see now: in the zone's window, after today (today answers `[]`). */
   freeSlots(serviceId?: string): { day: string; time: string }[] {
+    return this.visibleSlots(serviceId, (zone, day) => this.freeTimes(zone, day));
+  }
+
+  /** Every slot the zone offers that a client could see now, free or not: what tests can open. */
+  bookableSlots(serviceId?: string): { day: string; time: string }[] {
+    return this.visibleSlots(serviceId, (zone, day) => slotTimes(zone, day));
+  }
+
+  private visibleSlots(serviceId: string | undefined, times: (zone: FakeZone, day: string) => string[]): { day: string; time: string }[] {
     const { team, zone } = this.zone(serviceId);
     const w = this.window(team, zone);
     const today = this.today(team);
     return daysBetween(w.start, w.end)
       .filter((day) => day > today)
-      .flatMap((day) => this.freeTimes(zone, day).map((time) => ({ day, time })));
+      .flatMap((day) => times(zone, day).map((time) => ({ day, time })));
   }
 
   private slotKey(ref: FakeSlotRef): string {
