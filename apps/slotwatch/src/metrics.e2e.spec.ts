@@ -6,7 +6,7 @@ import { notifierService } from '@slotwatch/notifier';
 import { startFakeTroov, type FakeTroov } from '@slotwatch/provider-troov/testing';
 import { runServices, type Running } from '@slotwatch/runtime';
 import { createTestInfra, testConfig, waitFor, type TestInfra } from '@slotwatch/testing';
-import { montrealPassport, MONTREAL_SERVICE_ID } from './e2e.fixtures';
+import { type AdminClient, adminClient, MONTREAL_SERVICE_ID, montrealPassport } from './e2e.fixtures';
 import { startSlotwatch } from './run.command';
 
 /**
@@ -23,15 +23,7 @@ let api: string;
 
 const silent = pino({ level: 'silent' });
 
-async function post<T>(path: string, body: unknown): Promise<T> {
-  const res = await fetch(`${api}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${config.adminKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as T;
-}
+let post: AdminClient['post'];
 
 interface Sample { name: string; labels: Record<string, string>; value: number }
 
@@ -68,6 +60,7 @@ beforeAll(async () => {
   main = await startSlotwatch(config, { services: 'scheduler,scraper,differ,api', log: silent });
   notifier = await runServices([notifierService], config, { name: 'notifier', log: silent });
   api = main.url!;
+  post = adminClient(api, config.adminKey!).post;
   await post('/v1/watches', {
     provider: 'troov',
     name: 'Montréal passport',

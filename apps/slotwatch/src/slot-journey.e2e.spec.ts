@@ -7,7 +7,7 @@ import { notifierService } from '@slotwatch/notifier';
 import { startFakeTroov, type FakeTroov } from '@slotwatch/provider-troov/testing';
 import { runServices, type Running } from '@slotwatch/runtime';
 import { createTestInfra, testConfig, waitFor, sleep, type TestInfra } from '@slotwatch/testing';
-import { montrealPassport, slotPool } from './e2e.fixtures';
+import { type AdminClient, adminClient, montrealPassport, slotPool } from './e2e.fixtures';
 import { startSlotwatch } from './run.command';
 
 /**
@@ -27,14 +27,7 @@ let api: string;
 
 const silent = pino({ level: process.env.E2E_LOG ? 'debug' : 'silent' }, process.env.E2E_LOG ? pino.destination(process.env.E2E_LOG) : undefined);
 
-async function http<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${api}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${config.adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
+let http: AdminClient['call'];
 
 interface Payload { type: string; data: { eventId: string; slot: { key: string; startsAt: string }; watch: { id: string } } }
 const payload = (w: ReceivedWebhook) => JSON.parse(w.rawBody) as Payload;
@@ -52,6 +45,7 @@ beforeAll(async () => {
   main = await startSlotwatch(config, { services: 'scheduler,scraper,differ,api', log: silent });
   notifier = await runServices([notifierService], config, { name: 'notifier', log: silent });
   api = main.url!;
+  http = adminClient(api, config.adminKey!).call;
 
   const watch = await http<{ id: string }>('POST', '/v1/watches', {
     provider: 'troov',

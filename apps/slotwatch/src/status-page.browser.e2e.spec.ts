@@ -9,7 +9,7 @@ import type { Config } from '@slotwatch/config';
 import { startFakeTroov, type FakeTroov } from '@slotwatch/provider-troov/testing';
 import type { Running } from '@slotwatch/runtime';
 import { createTestInfra, testConfig, waitFor, type TestInfra } from '@slotwatch/testing';
-import { MONTREAL_SERVICE_ID, montrealPassport } from './e2e.fixtures';
+import { type AdminClient, adminClient, MONTREAL_SERVICE_ID, montrealPassport } from './e2e.fixtures';
 import { startSlotwatch } from './run.command';
 
 /**
@@ -34,14 +34,7 @@ let page: Page;
 
 const silent = pino({ level: 'silent' });
 
-async function http<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${api}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${config.adminKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
+let http: AdminClient['call'];
 
 beforeAll(async () => {
   infra = await createTestInfra('browser');
@@ -49,6 +42,7 @@ beforeAll(async () => {
   fake = await startFakeTroov();
   main = await startSlotwatch(config, { log: silent });
   api = main.url!;
+  http = adminClient(api, config.adminKey!).call;
   const watch = await http<{ id: string }>('POST', '/v1/watches', {
     provider: 'troov', name: 'Montréal passport', intervalSeconds: 1,
     target: montrealPassport(fake),

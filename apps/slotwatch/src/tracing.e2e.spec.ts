@@ -8,7 +8,7 @@ import { startFakeTroov, type FakeTroov } from '@slotwatch/provider-troov/testin
 import type { Running } from '@slotwatch/runtime';
 import { captureSpans, type CapturedSpans, type ReadableSpan } from '@slotwatch/telemetry/testing';
 import { createTestInfra, testConfig, waitFor, type TestInfra } from '@slotwatch/testing';
-import { montrealPassport, MONTREAL_SERVICE_ID } from './e2e.fixtures';
+import { type AdminClient, adminClient, MONTREAL_SERVICE_ID, montrealPassport } from './e2e.fixtures';
 import { startSlotwatch } from './run.command';
 
 /**
@@ -27,15 +27,7 @@ let watchId: string;
 
 const silent = pino({ level: 'silent' });
 
-async function post<T>(path: string, body: unknown): Promise<T> {
-  const res = await fetch(`${api}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${config.adminKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(res.status).toBe(201);
-  return (await res.json()) as T;
-}
+let post: AdminClient['post'];
 
 beforeAll(async () => {
   capture = captureSpans();
@@ -45,6 +37,7 @@ beforeAll(async () => {
   receiver = await startWebhookReceiver({ secret: 'whsec_' + Buffer.alloc(32).toString('base64') });
   main = await startSlotwatch(config, { log: silent });
   api = main.url!;
+  post = adminClient(api, config.adminKey!).post;
   watchId = (await post<{ id: string }>('/v1/watches', {
     provider: 'troov',
     name: 'Montréal passport',
